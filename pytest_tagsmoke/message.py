@@ -1,0 +1,30 @@
+"""The text a person reads when a scenario fails or its setup breaks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def failure_message(smoke: dict[str, Any], held: dict[str, str | None] | None) -> str:
+    """Scenario, correlation id, what was sent, what the record held, reason, follow-up."""
+    lines = [
+        f"tagsmoke scenario {smoke['scenario']!r} ({smoke['path']} path) failed: "
+        f"{smoke['failure_reason']}",
+        f"  correlation id: {smoke['correlation_id']}",
+        f"  sent to {smoke['endpoint']} -> HTTP {smoke['http_status']}"
+        + (f" after {smoke['retry_count']} retries" if smoke["retry_count"] else ""),
+    ]
+    sent = smoke["attribution_fields"]
+    if sent:
+        lines += [f"    {dim} = {spec['value']!r} ({spec['attach']})" for dim, spec in sent.items()]
+    else:
+        lines.append("    no tags")
+    if held is None:
+        lines.append("  log record: none found")
+    else:
+        lines.append(f"  log record {smoke['source_record'] or '(no source record id)'}:")
+        lines += [f"    {name} = {value!r}" for name, value in held.items()]
+    lines.append("  problems:")
+    lines += [f"    - {problem}" for problem in smoke["problems"]]
+    lines.append(f"  follow-up owner: {smoke['follow_up_owner']}")
+    return "\n".join(lines)

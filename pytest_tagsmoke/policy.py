@@ -1,0 +1,94 @@
+"""The tag policy and the classification of a log record into a bucket and failure reasons.
+
+Pure functions, no I/O: a later audit mode reuses :func:`classify` on sampled records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+CORE_DIMENSIONS = ("owner", "environment", "use_case")
+DEFAULT_ENVIRONMENTS = ("production", "staging", "development", "evaluation", "internal-tooling")
+BUCKETS = ("attributed", "untagged", "quarantine", "shared")
+
+# Failure reasons from the seeds, then the harness's own where those do not fit.
+MISSING_ENVIRONMENT = "missing_environment"
+INVALID_ENVIRONMENT = "invalid_environment"
+MISSING_OWNER = "missing_owner"
+MISSING_TRACE = "missing_trace"
+SHARED_COST_RULE_NEEDED = "shared_cost_rule_needed"
+TAG_MISMATCH = "tag_mismatch"
+UNTAGGED_NOT_ISOLATED = "untagged_not_isolated"
+GATEWAY_ERROR = "gateway_error"
+PRICING_CLAIM = "pricing_claim"
+
+
+@dataclass(frozen=True)
+class TagPolicy:
+    """Which dimensions attribution needs, their approved values, and who follows up."""
+
+    dimensions: tuple[str, ...] = CORE_DIMENSIONS
+    environments: frozenset[str] = frozenset(DEFAULT_ENVIRONMENTS)
+    owners: Mapping[str, str] = field(default_factory=dict)
+    shared_owners: frozenset[str] = frozenset()
+    follow_up_default: str = "platform-finops"
+
+    def follow_up_owner(self, owner: str | None) -> str:
+        """Who fixes a failure on ``owner``'s traffic: the owner map's entry, else the default."""
+        if owner and owner in self.owners:
+            return self.owners[owner]
+        return self.follow_up_default
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Where a record belongs and why; ``reasons`` is empty for a clean record."""
+
+    bucket: str
+    reasons: tuple[str, ...]
+
+    @property
+    def reason(self) -> str | None:
+        return self.reasons[0] if self.reasons else None
+
+
+def missing_reason(dimension: str) -> str:
+    """The failure reason for a record that lacks ``dimension``."""
+    if dimension == "environment":
+        return MISSING_ENVIRONMENT
+    if dimension == "owner":
+        return MISSING_OWNER
+    return TAG_MISMATCH
+
+
+def classify(tags: Mapping[str, str | None], policy: TagPolicy) -> Classification:
+    """Classify a record's tags by the policy alone (the gateway's own bucket is not read).
+
+    Missing required dimensions put the record in ``untagged``; an environment outside the
+    approved list puts it in ``quarantine``; a shared-cost owner in ``shared``.
+    """
+    reasons: list[str] = []
+    for dimension in policy.dimensions:
+        if not tags.get(dimension):
+            reasons.append(missing_reason(dimension))
+    if reasons:
+        return Classification("untagged", _ordered(reasons))
+    environment = tags.get("environment")
+    if environment is not None and environment not in policy.environments:
+        return Classification("quarantine", (INVALID_ENVIRONMENT,))
+    owner = tags.get("owner")
+    if owner is not None and owner in policy.shared_owners:
+        return Classification("shared", (SHARED_COST_RULE_NEEDED,))
+    if policy.owners and owner is not None and owner not in policy.owners:
+        # Known to nobody: attributed by the gateway, but nobody can be charged.
+        return Classification("attributed", (MISSING_OWNER,))
+    return Classification("attributed", ())
+
+
+_PRIORITY = (MISSING_ENVIRONMENT, INVALID_ENVIRONMENT, MISSING_OWNER, TAG_MISMATCH)
+
+
+def _ordered(reasons: list[str]) -> tuple[str, ...]:
+    unique = dict.fromkeys(reasons)
+    return tuple(sorted(unique, key=lambda r: _PRIORITY.index(r) if r in _PRIORITY else 99))

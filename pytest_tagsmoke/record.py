@@ -1,0 +1,80 @@
+"""The smoke record: the pass/fail record emitted for every scenario."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pytest_tagsmoke.logstore import LogRecord
+from pytest_tagsmoke.policy import TagPolicy
+from pytest_tagsmoke.scenario import Scenario
+from pytest_tagsmoke.send import PreparedRequest
+from pytest_tagsmoke.verify import Verdict
+
+#: The seed's pass/fail logging fields, always present, in this order.
+SEED_FIELDS = (
+    "audit_date",
+    "service_owner",
+    "environment_value",
+    "request_class",
+    "correlation_id",
+    "source_record",
+    "result",
+    "failure_reason",
+    "follow_up_owner",
+)
+
+
+def build_smoke_record(
+    *,
+    run_id: str,
+    scenario: Scenario,
+    policy: TagPolicy,
+    endpoint: str,
+    request: PreparedRequest,
+    http_status: int | None,
+    retry_count: int,
+    record: LogRecord | None,
+    verdict: Verdict | None,
+    setup_problem: str | None = None,
+) -> dict[str, Any]:
+    """One smoke record. Only named fields are copied: nothing of the store's raw record.
+
+    ``verdict`` is None when the run's setup failed (``setup_problem`` says how); such a
+    record fails with ``gateway_error``.
+    """
+    owner = scenario.tags.get("owner")
+    if verdict is not None:
+        failure_reason = verdict.failure_reason
+        problems = [f"{f.reason}: {f.detail}" for f in verdict.findings]
+    else:
+        failure_reason = "gateway_error"
+        problems = [f"gateway_error: {setup_problem}"]
+    return {
+        "audit_date": dt.datetime.now(dt.timezone.utc).date().isoformat(),
+        "service_owner": owner,
+        "environment_value": scenario.tags.get("environment"),
+        "request_class": scenario.request_class,
+        "correlation_id": request.correlation_id,
+        "source_record": record.get("source_record") if record else None,
+        "result": "pass" if failure_reason is None else "fail",
+        "failure_reason": failure_reason,
+        "follow_up_owner": policy.follow_up_owner(owner),
+        "scenario": scenario.name,
+        "scenario_id": scenario.id,
+        "scenario_file": f"{scenario.file.name}:{scenario.line}",
+        "path": scenario.path,
+        "http_status": http_status,
+        "attribution_fields": {
+            dimension: {"value": value, "attach": request.attached[dimension]}
+            for dimension, value in scenario.tags.items()
+        },
+        "tag_found_in_log": verdict.tag_found_in_log if verdict else "not-checked",
+        "untagged_bucket_incremented": verdict.bucket_incremented if verdict else "not-checked",
+        "bucket": verdict.bucket if verdict else None,
+        "detected_reason": verdict.detected_reason if verdict else None,
+        "problems": problems,
+        "retry_count": retry_count,
+        "endpoint": endpoint,
+        "run_id": run_id,
+    }

@@ -1,0 +1,154 @@
+"""The reference gateway as an ASGI app: an OpenAI-compatible endpoint that tags and logs.
+
+It never calls a provider: every chat completion gets a canned answer. Routing follows a
+fixed, simple policy (missing required tag -> ``untagged``; unapproved environment ->
+``quarantine``; shared-cost owner -> ``shared``), written independently of the harness's
+own classification so that one cannot hide a bug in the other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from pytest_tagsmoke.reference.store import LogStoreDB
+
+APPROVED_ENVIRONMENTS = frozenset(
+    {"production", "staging", "development", "evaluation", "internal-tooling"})
+REQUIRED_DIMENSIONS = ("owner", "environment", "use_case")
+HEADER_PREFIX = "x-tag-"
+CORRELATION_HEADER = "x-correlation-id"
+# A made-up per-token figure so records carry a cost column the way real gateways' do
+# (LiteLLM's response_cost): the harness must never copy it into an artifact.
+_FAKE_COST_PER_TOKEN = 1.5e-06
+
+
+@dataclass
+class Faults:
+    """Switchable faults; change them while the gateway runs, they apply to the next request.
+
+    ``drop_header``: the dimension whose ``x-tag-*`` header the gateway ignores, as a deploy
+    that stopped forwarding it would.
+    """
+
+    drop_header: str | None = None
+
+
+@dataclass
+class GatewayConfig:
+    ingest_delay: float = 0.0
+    faults: Faults = field(default_factory=Faults)
+    environments: frozenset[str] = APPROVED_ENVIRONMENTS
+    required: tuple[str, ...] = REQUIRED_DIMENSIONS
+    shared_owners: frozenset[str] = frozenset({"platform-shared"})
+
+
+def _read_tags(request: Request, body: Any, faults: Faults) -> tuple[dict[str, str],
+                                                                     dict[str, str]]:
+    tags: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    metadata = body.get("metadata") if isinstance(body, dict) else None
+    if isinstance(metadata, dict):
+        for key, value in metadata.items():
+            if isinstance(value, str) and value:
+                tags[key] = value
+                sources[key] = "metadata"
+    for name, value in request.headers.items():
+        if name.startswith(HEADER_PREFIX) and value:
+            dimension = name[len(HEADER_PREFIX):].replace("-", "_")
+            if dimension == faults.drop_header:
+                continue
+            tags[dimension] = value
+            sources[dimension] = "header"
+    return tags, sources
+
+
+def _route(tags: dict[str, str], config: GatewayConfig) -> tuple[str, str | None, str | None]:
+    missing = [d for d in config.required if not tags.get(d)]
+    if missing:
+        reason = "missing_environment" if "environment" in missing else (
+            "missing_owner" if "owner" in missing else "missing_tag")
+        return "untagged", reason, f"missing tag(s): {', '.join(missing)}"
+    if tags["environment"] not in config.environments:
+        return ("quarantine", "invalid_environment",
+                f"environment {tags['environment']!r} is not approved")
+    if tags["owner"] in config.shared_owners:
+        return "shared", "shared_cost_rule_needed", f"owner {tags['owner']!r} is shared cost"
+    return "attributed", None, None
+
+
+def create_app(db: LogStoreDB, config: GatewayConfig) -> Starlette:
+    async def chat_completions(request: Request) -> JSONResponse:
+        if not request.headers.get("authorization"):
+            return JSONResponse({"error": {"message": "missing Authorization header",
+                                           "type": "authentication_error"}}, status_code=401)
+        try:
+            body = await request.json()
+        except (ValueError, UnicodeDecodeError):
+            return JSONResponse({"error": {"message": "the body is not JSON",
+                                           "type": "invalid_request_error"}}, status_code=400)
+        correlation_id = request.headers.get(CORRELATION_HEADER) or f"ref-{uuid.uuid4().hex}"
+        tags, sources = _read_tags(request, body, config.faults)
+        bucket, reason, follow_up = _route(tags, config)
+        model = body.get("model", "reference-model") if isinstance(body, dict) else None
+        completion_id = f"chatcmpl-ref-{uuid.uuid4().hex[:12]}"
+        row = {
+            "correlation_id": correlation_id,
+            "received_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+            "method": request.method,
+            "path": request.url.path,
+            "status": 200,
+            "model": model,
+            "tags": tags,
+            "tag_sources": sources,
+            "bucket": bucket,
+            "reason": reason,
+            "follow_up": follow_up,
+            "response_cost": 2 * _FAKE_COST_PER_TOKEN,
+        }
+        if config.ingest_delay > 0:
+            asyncio.get_running_loop().call_later(config.ingest_delay, db.insert, row)
+        else:
+            db.insert(row)
+        return JSONResponse(
+            {
+                "id": completion_id,
+                "object": "chat.completion",
+                "created": int(dt.datetime.now(dt.timezone.utc).timestamp()),
+                "model": model,
+                "choices": [{"index": 0, "finish_reason": "stop",
+                             "message": {"role": "assistant", "content": "ok"}}],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            },
+            headers={CORRELATION_HEADER: correlation_id},
+        )
+
+    async def record(request: Request) -> JSONResponse:
+        rows = db.find(request.path_params["correlation_id"])
+        if not rows:
+            return JSONResponse({"error": "no record for this correlation id yet"},
+                                status_code=404)
+        return JSONResponse(rows[0])
+
+    async def buckets(request: Request) -> JSONResponse:
+        return JSONResponse(db.bucket_counts())
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "faults": json.loads(json.dumps(
+            config.faults.__dict__))})
+
+    return Starlette(routes=[
+        Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+        Route("/logs/records/{correlation_id}", record, methods=["GET"]),
+        Route("/logs/buckets", buckets, methods=["GET"]),
+        Route("/health", health, methods=["GET"]),
+    ])

@@ -1,0 +1,158 @@
+"""Judge one scenario: what was sent and the log record found, against the expectations.
+
+Pure, no I/O: everything the judgement needs is passed in, so sending and verifying stay
+separate steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from pytest_tagsmoke.logstore import LogRecord
+from pytest_tagsmoke.policy import (
+    GATEWAY_ERROR,
+    INVALID_ENVIRONMENT,
+    MISSING_TRACE,
+    TAG_MISMATCH,
+    UNTAGGED_NOT_ISOLATED,
+    Classification,
+    TagPolicy,
+    classify,
+    missing_reason,
+)
+from pytest_tagsmoke.scenario import Scenario
+
+YesNo = Literal["yes", "no", "not-checked"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing that is wrong, with the failure reason it maps to."""
+
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    findings: tuple[Finding, ...]
+    bucket: str | None
+    detected_reason: str | None
+    tag_found_in_log: YesNo
+    bucket_incremented: YesNo
+
+    @property
+    def passed(self) -> bool:
+        return not self.findings
+
+    @property
+    def failure_reason(self) -> str | None:
+        return self.findings[0].reason if self.findings else None
+
+
+def expected_classification(scenario: Scenario, policy: TagPolicy) -> Classification:
+    """What the policy says the sent tags should produce, with the scenario's overrides."""
+    derived = classify(scenario.tags, policy)
+    bucket = scenario.expect.bucket or derived.bucket
+    reasons = (scenario.expect.reason,) if scenario.expect.reason else derived.reasons
+    return Classification(bucket, reasons)
+
+
+def judge(
+    scenario: Scenario,
+    policy: TagPolicy,
+    status: int,
+    record: LogRecord | None,
+    counts_before: Mapping[str, int] | None,
+    counts_after: Mapping[str, int] | None,
+) -> Verdict:
+    """The verdict for one scenario whose request got an HTTP answer ``status``."""
+    findings: list[Finding] = []
+    if not scenario.expect.status_matches(status):
+        findings.append(Finding(GATEWAY_ERROR,
+                                f"HTTP status {status}, expected {scenario.expect.status}"))
+    if record is None:
+        findings.append(Finding(MISSING_TRACE, "no log record for the correlation id appeared "
+                                               "before the poll deadline"))
+        return Verdict(tuple(findings), None, None, "no", "not-checked")
+
+    found = classify(record.values, policy)
+    bucket = record.get("bucket") or found.bucket
+    if scenario.path == "happy":
+        findings += _happy_findings(scenario, policy, record, found, bucket)
+    else:
+        findings += _error_findings(scenario, policy, found, bucket)
+    for name in ("timestamp", "source_record"):
+        if not record.get(name):
+            findings.append(Finding(MISSING_TRACE, f"the record has no {name}: it cannot be "
+                                                   "traced back to its source"))
+
+    incremented: YesNo = "not-checked"
+    if scenario.expect.untagged_count == "increments":
+        expected_bucket = expected_classification(scenario, policy).bucket
+        if counts_before is None or counts_after is None:
+            incremented = "not-checked"
+        elif counts_after.get(expected_bucket, 0) > counts_before.get(expected_bucket, 0):
+            incremented = "yes"
+        else:
+            incremented = "no"
+            findings.append(Finding(
+                UNTAGGED_NOT_ISOLATED,
+                f"the {expected_bucket} counter did not go up "
+                f"({counts_before.get(expected_bucket, 0)} before, "
+                f"{counts_after.get(expected_bucket, 0)} after)"))
+    tag_found: YesNo = "yes" if all(
+        record.get(d) == v for d, v in scenario.tags.items()) else "no"
+    return Verdict(tuple(findings), bucket, found.reason, tag_found, incremented)
+
+
+def _happy_findings(scenario: Scenario, policy: TagPolicy, record: LogRecord,
+                    found: Classification, bucket: str) -> list[Finding]:
+    findings: list[Finding] = []
+    for dimension, sent in scenario.tags.items():
+        held = record.get(dimension)
+        if held is None:
+            findings.append(Finding(missing_reason(dimension),
+                                    f"{dimension}: sent {sent!r}, the record has no value"))
+        elif held != sent:
+            reason = (INVALID_ENVIRONMENT if dimension == "environment"
+                      and held not in policy.environments else TAG_MISMATCH)
+            findings.append(Finding(reason, f"{dimension}: sent {sent!r}, the record holds "
+                                            f"{held!r}"))
+    reported = {f.reason for f in findings}
+    for reason in found.reasons:
+        if reason not in reported:
+            findings.append(Finding(reason, _policy_detail(reason, record)))
+    expected_bucket = scenario.expect.bucket or "attributed"
+    if bucket != expected_bucket and not findings:
+        findings.append(Finding(TAG_MISMATCH, f"the record is in bucket {bucket!r}, expected "
+                                              f"{expected_bucket!r}"))
+    return findings
+
+
+def _error_findings(scenario: Scenario, policy: TagPolicy, found: Classification,
+                    bucket: str) -> list[Finding]:
+    findings: list[Finding] = []
+    expected = expected_classification(scenario, policy)
+    if bucket != expected.bucket:
+        merged = " and counted in a team's attributed total" if bucket == "attributed" else ""
+        findings.append(Finding(UNTAGGED_NOT_ISOLATED,
+                                f"the record is in bucket {bucket!r}{merged}, expected "
+                                f"{expected.bucket!r}"))
+    missing = [r for r in expected.reasons if r not in found.reasons]
+    if missing:
+        findings.append(Finding(TAG_MISMATCH, f"expected the record to show {', '.join(missing)};"
+                                              f" it shows {', '.join(found.reasons) or 'none'}"))
+    return findings
+
+
+def _policy_detail(reason: str, record: LogRecord) -> str:
+    if reason == INVALID_ENVIRONMENT:
+        return f"environment {record.get('environment')!r} is not an approved value"
+    if reason == "missing_owner":
+        return f"owner {record.get('owner')!r} is not in the policy's owner map"
+    if reason == "shared_cost_rule_needed":
+        return f"owner {record.get('owner')!r} is shared cost: a documented rule is needed"
+    return reason.replace("_", " ")
