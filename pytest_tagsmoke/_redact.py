@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 REDACTED = "***"
 _SECRET_NAME = re.compile(r"(auth|key|token|secret|password|signature|sig|credential)", re.I)
@@ -21,8 +24,9 @@ def redact_url(url: str) -> str:
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode([(k, REDACTED if _SECRET_NAME.search(k) else v) for k, v in pairs],
-                          safe="*")
+        query = urlencode(
+            [(k, REDACTED if _SECRET_NAME.search(k) else v) for k, v in pairs], safe="*"
+        )
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 

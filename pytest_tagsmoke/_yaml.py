@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from pytest_tagsmoke.errors import Problem, TagsmokeFileError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -36,11 +38,11 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> YamlM
     mapping.column = node.start_mark.column + 1
     mapping.key_marks = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, str):
             # Keys are names in every file we read; a number or a list as a key is a typo.
             key = str(key)
-        mapping[key] = loader.construct_object(value_node, deep=True)  # type: ignore[no-untyped-call]
+        mapping[key] = loader.construct_object(value_node, deep=True)
         mapping.key_marks[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
     return mapping
 
@@ -58,15 +60,23 @@ def load_yaml(path: Path, text: str | None = None) -> Any:
                 [Problem(path, None, None, "", f"cannot read the file: {exc}")]
             ) from None
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
         what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
         raise TagsmokeFileError(
-            [Problem(path, line, column, "", f"YAML syntax error: {what}",
-                     "fix the YAML syntax at that position (indentation, quotes, colons)")]
+            [
+                Problem(
+                    path,
+                    line,
+                    column,
+                    "",
+                    f"YAML syntax error: {what}",
+                    "fix the YAML syntax at that position (indentation, quotes, colons)",
+                )
+            ]
         ) from None
     except yaml.YAMLError as exc:
         raise TagsmokeFileError([Problem(path, None, None, "", f"YAML error: {exc}")]) from None

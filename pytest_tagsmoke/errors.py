@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @dataclass
@@ -23,8 +26,10 @@ class Problem:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        text = f"{where}: {self.key_path}: {self.message}" if self.key_path else (
-            f"{where}: {self.message}"
+        text = (
+            f"{where}: {self.key_path}: {self.message}"
+            if self.key_path
+            else (f"{where}: {self.message}")
         )
         if self.hint:
             text += f"\n    hint: {self.hint}"

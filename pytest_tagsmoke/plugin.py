@@ -8,13 +8,14 @@ requests or reads YAML is imported from :func:`pytest_configure`, and only when
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
     from pytest_tagsmoke.reference import ReferenceGateway
 
 SESSION_PLUGIN_NAME = "tagsmoke-session"

@@ -5,8 +5,11 @@ Pure functions, no I/O: a later audit mode reuses :func:`classify` on sampled re
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 CORE_DIMENSIONS = ("owner", "environment", "use_case")
 DEFAULT_ENVIRONMENTS = ("production", "staging", "development", "evaluation", "internal-tooling")

@@ -5,15 +5,17 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pytest_tagsmoke._validate import schema_problems
 from pytest_tagsmoke._yaml import YamlMap, format_key_path, load_yaml, locate
 from pytest_tagsmoke.errors import Problem, TagsmokeFileError
 from pytest_tagsmoke.policy import CORE_DIMENSIONS, DEFAULT_ENVIRONMENTS, TagPolicy
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
 
 PLACEHOLDER_CREDENTIAL = "<API_KEY_PLACEHOLDER>"
 PROFILE_FILENAME = "tagsmoke.yaml"
@@ -127,10 +129,17 @@ def _credential_problems(document: YamlMap, path: Path) -> list[Problem]:
         return []
     line, column = locate(document, ["credential"])
     # Never echo the value: it may be a real key.
-    return [Problem(path, line, column, "credential",
-                    "a literal credential is not allowed in a file (its value is not shown)",
-                    "write credential: ${YOUR_KEY_VAR} and export the key in the environment, "
-                    f"or use the placeholder {PLACEHOLDER_CREDENTIAL}")]
+    return [
+        Problem(
+            path,
+            line,
+            column,
+            "credential",
+            "a literal credential is not allowed in a file (its value is not shown)",
+            "write credential: ${YOUR_KEY_VAR} and export the key in the environment, "
+            f"or use the placeholder {PLACEHOLDER_CREDENTIAL}",
+        )
+    ]
 
 
 @dataclass
@@ -157,16 +166,25 @@ def _interpolate(value: Any, key_path: list[str | int], ctx: _Context) -> Any:
         if default is not None:
             return default
         line, column = locate(ctx.document, key_path)
-        ctx.problems.append(Problem(ctx.path, line, column, format_key_path(key_path),
-                                f"environment variable {name} is not set",
-                                f"export {name}, or write ${{{name}:-default}} to give a default"))
+        ctx.problems.append(
+            Problem(
+                ctx.path,
+                line,
+                column,
+                format_key_path(key_path),
+                f"environment variable {name} is not set",
+                f"export {name}, or write ${{{name}:-default}} to give a default",
+            )
+        )
         return ""
 
     return _VAR.sub(substitute, value)
 
 
 def _build(path: Path, values: dict[str, Any]) -> Profile:
-    attach = {dim: Attach(*next(iter(spec.items()))) for dim, spec in values.get("attach", {}).items()}
+    attach = {
+        dim: Attach(*next(iter(spec.items()))) for dim, spec in values.get("attach", {}).items()
+    }
     policy_values = values.get("policy", {})
     policy = TagPolicy(
         dimensions=tuple(policy_values.get("dimensions", CORE_DIMENSIONS)),
@@ -176,16 +194,22 @@ def _build(path: Path, values: dict[str, Any]) -> Profile:
         follow_up_default=policy_values.get("follow_up_default", "platform-finops"),
     )
     store_values = values.get("log_store")
-    log_store = LogStoreConfig(
-        record_url=store_values["record_url"],
-        counts_url=store_values.get("counts_url"),
-        counts_path=store_values.get("counts_path"),
-        record_path=store_values.get("record_path"),
-        headers=dict(store_values.get("headers", {})),
-        fields={**DEFAULT_FIELDS, **store_values.get("fields", {})},
-    ) if store_values else LogStoreConfig(
-        "{endpoint}/logs/records/{correlation_id}", "{endpoint}/logs/buckets",
-        fields=DEFAULT_FIELDS)
+    log_store = (
+        LogStoreConfig(
+            record_url=store_values["record_url"],
+            counts_url=store_values.get("counts_url"),
+            counts_path=store_values.get("counts_path"),
+            record_path=store_values.get("record_path"),
+            headers=dict(store_values.get("headers", {})),
+            fields={**DEFAULT_FIELDS, **store_values.get("fields", {})},
+        )
+        if store_values
+        else LogStoreConfig(
+            "{endpoint}/logs/records/{correlation_id}",
+            "{endpoint}/logs/buckets",
+            fields=DEFAULT_FIELDS,
+        )
+    )
     poll = PollConfig(**values.get("poll", {}))
     correlation = values.get("correlation_id", {})
     kwargs: dict[str, Any] = {

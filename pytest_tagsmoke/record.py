@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pytest_tagsmoke.logstore import LogRecord
-from pytest_tagsmoke.policy import TagPolicy
-from pytest_tagsmoke.scenario import Scenario
-from pytest_tagsmoke.send import PreparedRequest
-from pytest_tagsmoke.verify import Verdict
+if TYPE_CHECKING:
+    from pytest_tagsmoke.logstore import LogRecord
+    from pytest_tagsmoke.policy import TagPolicy
+    from pytest_tagsmoke.scenario import Scenario
+    from pytest_tagsmoke.send import PreparedRequest
+    from pytest_tagsmoke.verify import Verdict
 
 #: The seed's pass/fail logging fields, always present, in this order.
 SEED_FIELDS = (

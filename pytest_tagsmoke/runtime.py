@@ -6,18 +6,21 @@ Made lazily, before the first scenario is sent, so ``--collect-only`` starts not
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 
 from pytest_tagsmoke._redact import redact_url, scrub
-from pytest_tagsmoke.artifacts import RunArtifacts
 from pytest_tagsmoke.errors import SetupError
 from pytest_tagsmoke.logstore import LogRecord, LogStoreError
 from pytest_tagsmoke.logstore.http import HttpLogStore
 from pytest_tagsmoke.poll import wait_for_record
-from pytest_tagsmoke.profile import Profile
-from pytest_tagsmoke.scenario import Scenario
 from pytest_tagsmoke.send import PreparedRequest, build_request, new_correlation_id, send
+
+if TYPE_CHECKING:
+    from pytest_tagsmoke.artifacts import RunArtifacts
+    from pytest_tagsmoke.profile import Profile
+    from pytest_tagsmoke.scenario import Scenario
 
 
 @dataclass
@@ -53,8 +56,9 @@ class Runtime:
         Transport and log-store trouble is caught into ``setup_problem``; it is a problem of
         the run's setup, never a tagging verdict.
         """
-        request = build_request(self.profile, scenario,
-                                new_correlation_id(self.profile.correlation_prefix))
+        request = build_request(
+            self.profile, scenario, new_correlation_id(self.profile.correlation_prefix)
+        )
         dispatch = Dispatch(request)
         try:
             if scenario.expect.untagged_count == "increments":
@@ -62,12 +66,15 @@ class Runtime:
             try:
                 sent = send(self.client, request)
             except httpx.TransportError as exc:
-                raise SetupError(f"the gateway at {self.endpoint_shown} is unreachable: "
-                                 f"{type(exc).__name__}: {exc}") from None
+                raise SetupError(
+                    f"the gateway at {self.endpoint_shown} is unreachable: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from None
             dispatch.status, dispatch.retry_count = sent.status, sent.retry_count
             if sent.status is not None and sent.status < 500:
-                dispatch.record = wait_for_record(self.store, request.correlation_id,
-                                                  self.profile.poll).record
+                dispatch.record = wait_for_record(
+                    self.store, request.correlation_id, self.profile.poll
+                ).record
             if dispatch.counts_before is not None:
                 dispatch.counts_after = self.store.bucket_counts()
         except (SetupError, LogStoreError) as exc:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import copy
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import tenacity
 
 from pytest_tagsmoke._redact import redact_headers, redact_url
 from pytest_tagsmoke.profile import Attach, Profile, default_attach
-from pytest_tagsmoke.scenario import Scenario
+
+if TYPE_CHECKING:
+    from pytest_tagsmoke.scenario import Scenario
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 MAX_ATTEMPTS = 3
@@ -63,7 +65,6 @@ def resolve_attach(profile: Profile, scenario: Scenario, dimension: str) -> Atta
     if spec == "header":
         chosen = profile.attach_for(dimension)
         return chosen if chosen.kind == "header" else default_attach(dimension)
-    assert not isinstance(spec, str)
     return spec.get(dimension) or profile.attach_for(dimension)
 
 

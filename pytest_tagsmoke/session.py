@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import glob
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -18,14 +17,20 @@ from pytest_tagsmoke.runtime import Runtime
 from pytest_tagsmoke.scenario import Scenario, load_scenario_file
 from pytest_tagsmoke.verify import judge
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 SESSION_KEY = pytest.StashKey["TagsmokeSession"]()
 
 
 def _profile_path(config: pytest.Config) -> Path:
     option = config.getoption("tagsmoke_profile") or str(config.getini("tagsmoke_profile"))
     if option:
-        return Path(option).resolve() if Path(option).is_absolute() else (
-            Path(config.invocation_params.dir) / option).resolve()
+        return (
+            Path(option).resolve()
+            if Path(option).is_absolute()
+            else (Path(config.invocation_params.dir) / option).resolve()
+        )
     return config.rootpath / PROFILE_FILENAME
 
 
@@ -47,15 +52,22 @@ class TagsmokeSession:
             raise pytest.UsageError(
                 f"pytest-tagsmoke: no profile at {path}.\n"
                 f"  Create {PROFILE_FILENAME} at the rootdir (see README's quick start) or pass "
-                "--tagsmoke-profile PATH.")
+                "--tagsmoke-profile PATH."
+            )
         try:
             profile = load_profile(path)
         except TagsmokeFileError as exc:
             raise pytest.UsageError(f"pytest-tagsmoke: the profile is not valid:\n{exc}") from None
-        artifacts = (config.getoption("tagsmoke_artifacts")
-                     or str(config.getini("tagsmoke_artifacts")) or None)
-        base = (Path(config.invocation_params.dir) / artifacts if artifacts
-                else profile.base_dir / profile.artifacts)
+        artifacts = (
+            config.getoption("tagsmoke_artifacts")
+            or str(config.getini("tagsmoke_artifacts"))
+            or None
+        )
+        base = (
+            Path(config.invocation_params.dir) / artifacts
+            if artifacts
+            else profile.base_dir / profile.artifacts
+        )
         session = cls(config, profile, base.resolve())
         session._use_scenarios_as_default_args()
         config.stash[SESSION_KEY] = session
@@ -72,24 +84,30 @@ class TagsmokeSession:
     def _use_scenarios_as_default_args(self) -> None:
         """``pytest --tagsmoke`` with no path runs the profile's scenarios, not testpaths."""
         if self.config.args_source == pytest.Config.ArgsSource.ARGS:
-            self._explicit = {Path(self.config.invocation_params.dir, a.split("::")[0]).resolve()
-                              for a in self.config.args}
+            self._explicit = {
+                Path(self.config.invocation_params.dir, a.split("::")[0]).resolve()
+                for a in self.config.args
+            }
             return
         self._explicit = set()
         if not self.scenario_files:
             raise pytest.UsageError(
                 f"pytest-tagsmoke: the profile's scenarios {list(self.profile.scenarios)} match "
                 f"no file under {self.profile.base_dir}.\n"
-                "  Add scenario files there or change 'scenarios:' in the profile.")
+                "  Add scenario files there or change 'scenarios:' in the profile."
+            )
         self.config.args = sorted(str(p) for p in self.scenario_files)
 
     def is_scenario_file(self, path: Path) -> bool:
         resolved = path.resolve()
         return resolved in self.scenario_files or (
-            resolved in self._explicit and resolved != self.profile.path.resolve())
+            resolved in self._explicit and resolved != self.profile.path.resolve()
+        )
 
     # -- hooks ---------------------------------------------------------------------------
-    def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    def pytest_collect_file(
+        self, file_path: Path, parent: pytest.Collector
+    ) -> pytest.Collector | None:
         if file_path.suffix in (".yaml", ".yml") and self.is_scenario_file(file_path):
             return ScenarioFile.from_parent(parent, path=file_path)
         return None
@@ -101,7 +119,8 @@ class TagsmokeSession:
         terminalreporter.write_sep("-", "tagsmoke")
         terminalreporter.write_line(
             f"{len(results)} smoke records ({results.count('pass')} pass, "
-            f"{results.count('fail')} fail): {self.artifacts.records_path}")
+            f"{results.count('fail')} fail): {self.artifacts.records_path}"
+        )
 
     def pytest_unconfigure(self) -> None:
         if self._runtime is not None:
@@ -113,15 +132,19 @@ class TagsmokeSession:
         if self._runtime is not None:
             return self._runtime
         if self._runtime_error is None:
-            endpoint = (self.config.getoption("tagsmoke_endpoint") or self.profile.endpoint
-                        or self.config.hook.pytest_tagsmoke_endpoint(config=self.config))
+            endpoint = (
+                self.config.getoption("tagsmoke_endpoint")
+                or self.profile.endpoint
+                or self.config.hook.pytest_tagsmoke_endpoint(config=self.config)
+            )
             if endpoint:
                 self._runtime = Runtime(self.profile.with_endpoint(endpoint), self.artifacts)
                 return self._runtime
             self._runtime_error = (
                 "no gateway endpoint is configured: set 'endpoint' in the profile, pass "
                 "--tagsmoke-endpoint URL, or implement the pytest_tagsmoke_endpoint hook in a "
-                "conftest.py")
+                "conftest.py"
+            )
         raise SetupError(self._runtime_error)
 
 
@@ -137,7 +160,9 @@ class ScenarioFile(pytest.File):
     ) -> str | Any:
         if isinstance(excinfo.value, TagsmokeFileError):
             count = len(excinfo.value.problems)
-            return f"{excinfo.value}\n{count} problem{'s' if count != 1 else ''} in {self.path.name}"
+            return (
+                f"{excinfo.value}\n{count} problem{'s' if count != 1 else ''} in {self.path.name}"
+            )
         return super().repr_failure(excinfo)
 
 
@@ -162,15 +187,24 @@ class ScenarioItem(pytest.Item):
         self._dispatch = dispatch
         if dispatch.setup_problem is not None:
             smoke = self._write(runtime, None)
-            pytest.fail(f"tagsmoke setup error (not a tagging verdict): {dispatch.setup_problem}"
-                        f"\n  scenario: {self.scenario.name}\n  correlation id: "
-                        f"{smoke['correlation_id']}", pytrace=False)
+            pytest.fail(
+                f"tagsmoke setup error (not a tagging verdict): {dispatch.setup_problem}"
+                f"\n  scenario: {self.scenario.name}\n  correlation id: "
+                f"{smoke['correlation_id']}",
+                pytrace=False,
+            )
 
     def runtest(self) -> None:
         runtime = self._session.runtime()
         dispatch = self._dispatch
-        verdict = judge(self.scenario, runtime.profile.policy, dispatch.status, dispatch.record,
-                        dispatch.counts_before, dispatch.counts_after)
+        verdict = judge(
+            self.scenario,
+            runtime.profile.policy,
+            dispatch.status,
+            dispatch.record,
+            dispatch.counts_before,
+            dispatch.counts_after,
+        )
         smoke = self._write(runtime, verdict)
         if not verdict.passed:
             held = dict(dispatch.record.values) if dispatch.record else None

@@ -6,11 +6,9 @@ separate steps.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pytest_tagsmoke.logstore import LogRecord
 from pytest_tagsmoke.policy import (
     GATEWAY_ERROR,
     INVALID_ENVIRONMENT,
@@ -22,7 +20,12 @@ from pytest_tagsmoke.policy import (
     classify,
     missing_reason,
 )
-from pytest_tagsmoke.scenario import Scenario
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from pytest_tagsmoke.logstore import LogRecord
+    from pytest_tagsmoke.scenario import Scenario
 
 YesNo = Literal["yes", "no", "not-checked"]
 
@@ -71,11 +74,16 @@ def judge(
     """The verdict for one scenario whose request got an HTTP answer ``status``."""
     findings: list[Finding] = []
     if not scenario.expect.status_matches(status):
-        findings.append(Finding(GATEWAY_ERROR,
-                                f"HTTP status {status}, expected {scenario.expect.status}"))
+        findings.append(
+            Finding(GATEWAY_ERROR, f"HTTP status {status}, expected {scenario.expect.status}")
+        )
     if record is None:
-        findings.append(Finding(MISSING_TRACE, "no log record for the correlation id appeared "
-                                               "before the poll deadline"))
+        findings.append(
+            Finding(
+                MISSING_TRACE,
+                "no log record for the correlation id appeared before the poll deadline",
+            )
+        )
         return Verdict(tuple(findings), None, None, "no", "not-checked")
 
     found = classify(record.values, policy)
@@ -86,8 +94,12 @@ def judge(
         findings += _error_findings(scenario, policy, found, bucket)
     for name in ("timestamp", "source_record"):
         if not record.get(name):
-            findings.append(Finding(MISSING_TRACE, f"the record has no {name}: it cannot be "
-                                                   "traced back to its source"))
+            findings.append(
+                Finding(
+                    MISSING_TRACE,
+                    f"the record has no {name}: it cannot be traced back to its source",
+                )
+            )
 
     incremented: YesNo = "not-checked"
     if scenario.expect.untagged_count == "increments":
@@ -98,53 +110,76 @@ def judge(
             incremented = "yes"
         else:
             incremented = "no"
-            findings.append(Finding(
-                UNTAGGED_NOT_ISOLATED,
-                f"the {expected_bucket} counter did not go up "
-                f"({counts_before.get(expected_bucket, 0)} before, "
-                f"{counts_after.get(expected_bucket, 0)} after)"))
-    tag_found: YesNo = "yes" if all(
-        record.get(d) == v for d, v in scenario.tags.items()) else "no"
+            findings.append(
+                Finding(
+                    UNTAGGED_NOT_ISOLATED,
+                    f"the {expected_bucket} counter did not go up "
+                    f"({counts_before.get(expected_bucket, 0)} before, "
+                    f"{counts_after.get(expected_bucket, 0)} after)",
+                )
+            )
+    tag_found: YesNo = "yes" if all(record.get(d) == v for d, v in scenario.tags.items()) else "no"
     return Verdict(tuple(findings), bucket, found.reason, tag_found, incremented)
 
 
-def _happy_findings(scenario: Scenario, policy: TagPolicy, record: LogRecord,
-                    found: Classification, bucket: str) -> list[Finding]:
+def _happy_findings(
+    scenario: Scenario, policy: TagPolicy, record: LogRecord, found: Classification, bucket: str
+) -> list[Finding]:
     findings: list[Finding] = []
     for dimension, sent in scenario.tags.items():
         held = record.get(dimension)
         if held is None:
-            findings.append(Finding(missing_reason(dimension),
-                                    f"{dimension}: sent {sent!r}, the record has no value"))
+            findings.append(
+                Finding(
+                    missing_reason(dimension),
+                    f"{dimension}: sent {sent!r}, the record has no value",
+                )
+            )
         elif held != sent:
-            reason = (INVALID_ENVIRONMENT if dimension == "environment"
-                      and held not in policy.environments else TAG_MISMATCH)
-            findings.append(Finding(reason, f"{dimension}: sent {sent!r}, the record holds "
-                                            f"{held!r}"))
+            reason = (
+                INVALID_ENVIRONMENT
+                if dimension == "environment" and held not in policy.environments
+                else TAG_MISMATCH
+            )
+            findings.append(
+                Finding(reason, f"{dimension}: sent {sent!r}, the record holds {held!r}")
+            )
     reported = {f.reason for f in findings}
     for reason in found.reasons:
         if reason not in reported:
             findings.append(Finding(reason, _policy_detail(reason, record)))
     expected_bucket = scenario.expect.bucket or "attributed"
     if bucket != expected_bucket and not findings:
-        findings.append(Finding(TAG_MISMATCH, f"the record is in bucket {bucket!r}, expected "
-                                              f"{expected_bucket!r}"))
+        findings.append(
+            Finding(
+                TAG_MISMATCH, f"the record is in bucket {bucket!r}, expected {expected_bucket!r}"
+            )
+        )
     return findings
 
 
-def _error_findings(scenario: Scenario, policy: TagPolicy, found: Classification,
-                    bucket: str) -> list[Finding]:
+def _error_findings(
+    scenario: Scenario, policy: TagPolicy, found: Classification, bucket: str
+) -> list[Finding]:
     findings: list[Finding] = []
     expected = expected_classification(scenario, policy)
     if bucket != expected.bucket:
         merged = " and counted in a team's attributed total" if bucket == "attributed" else ""
-        findings.append(Finding(UNTAGGED_NOT_ISOLATED,
-                                f"the record is in bucket {bucket!r}{merged}, expected "
-                                f"{expected.bucket!r}"))
+        findings.append(
+            Finding(
+                UNTAGGED_NOT_ISOLATED,
+                f"the record is in bucket {bucket!r}{merged}, expected {expected.bucket!r}",
+            )
+        )
     missing = [r for r in expected.reasons if r not in found.reasons]
     if missing:
-        findings.append(Finding(TAG_MISMATCH, f"expected the record to show {', '.join(missing)};"
-                                              f" it shows {', '.join(found.reasons) or 'none'}"))
+        findings.append(
+            Finding(
+                TAG_MISMATCH,
+                f"expected the record to show {', '.join(missing)};"
+                f" it shows {', '.join(found.reasons) or 'none'}",
+            )
+        )
     return findings
 
 

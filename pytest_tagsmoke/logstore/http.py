@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
@@ -13,7 +13,9 @@ import jmespath.parser
 
 from pytest_tagsmoke._redact import redact_url
 from pytest_tagsmoke.logstore import LogRecord, LogStoreError
-from pytest_tagsmoke.profile import LogStoreConfig
+
+if TYPE_CHECKING:
+    from pytest_tagsmoke.profile import LogStoreConfig
 
 
 def _scalar(value: Any) -> str | None:
@@ -40,15 +42,17 @@ class HttpLogStore:
 
     def _url(self, template: str, correlation_id: str = "") -> str:
         return template.replace("{endpoint}", self._endpoint).replace(
-            "{correlation_id}", quote(correlation_id, safe=""))
+            "{correlation_id}", quote(correlation_id, safe="")
+        )
 
     def _get_json(self, url: str) -> Any:
         shown = redact_url(url)
         try:
             response = self._client.get(url, headers=self._headers)
         except httpx.TransportError as exc:
-            raise LogStoreError(f"log store at {shown} is unreachable: {type(exc).__name__}: "
-                                f"{exc}") from None
+            raise LogStoreError(
+                f"log store at {shown} is unreachable: {type(exc).__name__}: {exc}"
+            ) from None
         if response.status_code == 404:
             return None
         if response.status_code >= 400:
@@ -56,8 +60,9 @@ class HttpLogStore:
         try:
             return response.json()
         except ValueError:
-            raise LogStoreError(f"log store at {shown} answered with something that is not "
-                                "JSON") from None
+            raise LogStoreError(
+                f"log store at {shown} answered with something that is not JSON"
+            ) from None
 
     def fetch(self, correlation_id: str) -> LogRecord | None:
         document = self._get_json(self._url(self._config.record_url, correlation_id))
@@ -68,10 +73,13 @@ class HttpLogStore:
         if not document:
             return None
         if not isinstance(document, Mapping):
-            raise LogStoreError(f"the log store's record for {correlation_id} is not a JSON "
-                                f"object (found {type(document).__name__})")
-        return LogRecord({name: _scalar(expr.search(document))
-                          for name, expr in self._fields.items()})
+            raise LogStoreError(
+                f"the log store's record for {correlation_id} is not a JSON "
+                f"object (found {type(document).__name__})"
+            )
+        return LogRecord(
+            {name: _scalar(expr.search(document)) for name, expr in self._fields.items()}
+        )
 
     def bucket_counts(self) -> dict[str, int] | None:
         if not self._config.counts_url:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import threading
 from pathlib import Path
 
@@ -10,25 +11,42 @@ from pytest_tagsmoke.reference import Faults, ReferenceGateway
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pytest_tagsmoke.reference",
-                                     description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m pytest_tagsmoke.reference", description=__doc__
+    )
     parser.add_argument("--port", type=int, default=8787, help="port on 127.0.0.1 (default 8787)")
-    parser.add_argument("--db", type=Path, default=Path("tagsmoke-reference.sqlite"),
-                        help="SQLite log store file (default tagsmoke-reference.sqlite)")
-    parser.add_argument("--ingest-delay", type=float, default=0.0, metavar="SECONDS",
-                        help="delay before a request's record is written")
-    parser.add_argument("--drop-header", metavar="DIMENSION", default=None,
-                        help="fault: ignore this dimension's x-tag-* header")
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=Path("tagsmoke-reference.sqlite"),
+        help="SQLite log store file (default tagsmoke-reference.sqlite)",
+    )
+    parser.add_argument(
+        "--ingest-delay",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="delay before a request's record is written",
+    )
+    parser.add_argument(
+        "--drop-header",
+        metavar="DIMENSION",
+        default=None,
+        help="fault: ignore this dimension's x-tag-* header",
+    )
     args = parser.parse_args(argv)
-    gateway = ReferenceGateway(args.db, port=args.port, ingest_delay=args.ingest_delay,
-                               faults=Faults(drop_header=args.drop_header))
+    gateway = ReferenceGateway(
+        args.db,
+        port=args.port,
+        ingest_delay=args.ingest_delay,
+        faults=Faults(drop_header=args.drop_header),
+    )
     with gateway:
-        print(f"reference gateway at {gateway.url} (log store {args.db}); Ctrl-C stops it",
-              flush=True)
-        try:
+        print(
+            f"reference gateway at {gateway.url} (log store {args.db}); Ctrl-C stops it", flush=True
+        )
+        with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
     return 0
 
 

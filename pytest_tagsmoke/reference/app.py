@@ -13,17 +13,20 @@ import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from pytest_tagsmoke.reference.store import LogStoreDB
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from pytest_tagsmoke.reference.store import LogStoreDB
 
 APPROVED_ENVIRONMENTS = frozenset(
-    {"production", "staging", "development", "evaluation", "internal-tooling"})
+    {"production", "staging", "development", "evaluation", "internal-tooling"}
+)
 REQUIRED_DIMENSIONS = ("owner", "environment", "use_case")
 HEADER_PREFIX = "x-tag-"
 CORRELATION_HEADER = "x-correlation-id"
@@ -52,8 +55,9 @@ class GatewayConfig:
     shared_owners: frozenset[str] = frozenset({"platform-shared"})
 
 
-def _read_tags(request: Request, body: Any, faults: Faults) -> tuple[dict[str, str],
-                                                                     dict[str, str]]:
+def _read_tags(
+    request: Request, body: Any, faults: Faults
+) -> tuple[dict[str, str], dict[str, str]]:
     tags: dict[str, str] = {}
     sources: dict[str, str] = {}
     metadata = body.get("metadata") if isinstance(body, dict) else None
@@ -64,7 +68,7 @@ def _read_tags(request: Request, body: Any, faults: Faults) -> tuple[dict[str, s
                 sources[key] = "metadata"
     for name, value in request.headers.items():
         if name.startswith(HEADER_PREFIX) and value:
-            dimension = name[len(HEADER_PREFIX):].replace("-", "_")
+            dimension = name[len(HEADER_PREFIX) :].replace("-", "_")
             if dimension == faults.drop_header:
                 continue
             tags[dimension] = value
@@ -75,12 +79,18 @@ def _read_tags(request: Request, body: Any, faults: Faults) -> tuple[dict[str, s
 def _route(tags: dict[str, str], config: GatewayConfig) -> tuple[str, str | None, str | None]:
     missing = [d for d in config.required if not tags.get(d)]
     if missing:
-        reason = "missing_environment" if "environment" in missing else (
-            "missing_owner" if "owner" in missing else "missing_tag")
+        reason = (
+            "missing_environment"
+            if "environment" in missing
+            else ("missing_owner" if "owner" in missing else "missing_tag")
+        )
         return "untagged", reason, f"missing tag(s): {', '.join(missing)}"
     if tags["environment"] not in config.environments:
-        return ("quarantine", "invalid_environment",
-                f"environment {tags['environment']!r} is not approved")
+        return (
+            "quarantine",
+            "invalid_environment",
+            f"environment {tags['environment']!r} is not approved",
+        )
     if tags["owner"] in config.shared_owners:
         return "shared", "shared_cost_rule_needed", f"owner {tags['owner']!r} is shared cost"
     return "attributed", None, None
@@ -89,13 +99,22 @@ def _route(tags: dict[str, str], config: GatewayConfig) -> tuple[str, str | None
 def create_app(db: LogStoreDB, config: GatewayConfig) -> Starlette:
     async def chat_completions(request: Request) -> JSONResponse:
         if not request.headers.get("authorization"):
-            return JSONResponse({"error": {"message": "missing Authorization header",
-                                           "type": "authentication_error"}}, status_code=401)
+            return JSONResponse(
+                {
+                    "error": {
+                        "message": "missing Authorization header",
+                        "type": "authentication_error",
+                    }
+                },
+                status_code=401,
+            )
         try:
             body = await request.json()
         except (ValueError, UnicodeDecodeError):
-            return JSONResponse({"error": {"message": "the body is not JSON",
-                                           "type": "invalid_request_error"}}, status_code=400)
+            return JSONResponse(
+                {"error": {"message": "the body is not JSON", "type": "invalid_request_error"}},
+                status_code=400,
+            )
         correlation_id = request.headers.get(CORRELATION_HEADER) or f"ref-{uuid.uuid4().hex}"
         tags, sources = _read_tags(request, body, config.faults)
         bucket, reason, follow_up = _route(tags, config)
@@ -125,8 +144,13 @@ def create_app(db: LogStoreDB, config: GatewayConfig) -> Starlette:
                 "object": "chat.completion",
                 "created": int(dt.datetime.now(dt.timezone.utc).timestamp()),
                 "model": model,
-                "choices": [{"index": 0, "finish_reason": "stop",
-                             "message": {"role": "assistant", "content": "ok"}}],
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "stop",
+                        "message": {"role": "assistant", "content": "ok"},
+                    }
+                ],
                 "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
             },
             headers={CORRELATION_HEADER: correlation_id},
@@ -135,20 +159,22 @@ def create_app(db: LogStoreDB, config: GatewayConfig) -> Starlette:
     async def record(request: Request) -> JSONResponse:
         rows = db.find(request.path_params["correlation_id"])
         if not rows:
-            return JSONResponse({"error": "no record for this correlation id yet"},
-                                status_code=404)
+            return JSONResponse({"error": "no record for this correlation id yet"}, status_code=404)
         return JSONResponse(rows[0])
 
     async def buckets(request: Request) -> JSONResponse:
         return JSONResponse(db.bucket_counts())
 
     async def health(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "faults": json.loads(json.dumps(
-            config.faults.__dict__))})
+        return JSONResponse(
+            {"status": "ok", "faults": json.loads(json.dumps(config.faults.__dict__))}
+        )
 
-    return Starlette(routes=[
-        Route("/v1/chat/completions", chat_completions, methods=["POST"]),
-        Route("/logs/records/{correlation_id}", record, methods=["GET"]),
-        Route("/logs/buckets", buckets, methods=["GET"]),
-        Route("/health", health, methods=["GET"]),
-    ])
+    return Starlette(
+        routes=[
+            Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+            Route("/logs/records/{correlation_id}", record, methods=["GET"]),
+            Route("/logs/buckets", buckets, methods=["GET"]),
+            Route("/health", health, methods=["GET"]),
+        ]
+    )

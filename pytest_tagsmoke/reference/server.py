@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import socket
 import threading
-from pathlib import Path
-from types import TracebackType
+from typing import TYPE_CHECKING
 
 import uvicorn
 
 from pytest_tagsmoke.reference.app import Faults, GatewayConfig, create_app
 from pytest_tagsmoke.reference.store import LogStoreDB
+
+if TYPE_CHECKING:
+    from pathlib import Path
+    from types import TracebackType
 
 
 class ReferenceGateway:
@@ -20,8 +23,15 @@ class ReferenceGateway:
     ...     gateway.url  # 'http://127.0.0.1:PORT'
     """
 
-    def __init__(self, db_path: Path, *, host: str = "127.0.0.1", port: int = 0,
-                 ingest_delay: float = 0.0, faults: Faults | None = None) -> None:
+    def __init__(
+        self,
+        db_path: Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        ingest_delay: float = 0.0,
+        faults: Faults | None = None,
+    ) -> None:
         self.db = LogStoreDB(db_path)
         self.config = GatewayConfig(ingest_delay=ingest_delay, faults=faults or Faults())
         self._host, self._port = host, port
@@ -38,11 +48,16 @@ class ReferenceGateway:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self._host, self._port))
         port = sock.getsockname()[1]
-        config = uvicorn.Config(create_app(self.db, self.config), log_level="warning",
-                                access_log=False, lifespan="off")
+        config = uvicorn.Config(
+            create_app(self.db, self.config), log_level="warning", access_log=False, lifespan="off"
+        )
         server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
-                                  name=f"tagsmoke-reference-{port}", daemon=True)
+        thread = threading.Thread(
+            target=server.run,
+            kwargs={"sockets": [sock]},
+            name=f"tagsmoke-reference-{port}",
+            daemon=True,
+        )
         thread.start()
         while not server.started:
             thread.join(0.01)
@@ -64,6 +79,10 @@ class ReferenceGateway:
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS request_log (
@@ -42,26 +44,31 @@ class LogStoreDB:
         self._conn.executescript(_SCHEMA)
 
     def insert(self, row: dict[str, Any]) -> int:
-        values = {**row, "tags": json.dumps(row["tags"]),
-                  "tag_sources": json.dumps(row["tag_sources"])}
+        values = {
+            **row,
+            "tags": json.dumps(row["tags"]),
+            "tag_sources": json.dumps(row["tag_sources"]),
+        }
         columns = ", ".join(values)
         placeholders = ", ".join(f":{name}" for name in values)
         with self._lock:
             cursor = self._conn.execute(
-                f"INSERT INTO request_log ({columns}) VALUES ({placeholders})", values)
+                f"INSERT INTO request_log ({columns}) VALUES ({placeholders})", values
+            )
             return int(cursor.lastrowid or 0)
 
     def find(self, correlation_id: str) -> list[dict[str, Any]]:
         with self._lock:
             rows = self._conn.execute(
-                "SELECT * FROM request_log WHERE correlation_id = ? ORDER BY id",
-                (correlation_id,)).fetchall()
+                "SELECT * FROM request_log WHERE correlation_id = ? ORDER BY id", (correlation_id,)
+            ).fetchall()
         return [_decode(row) for row in rows]
 
     def bucket_counts(self) -> dict[str, int]:
         with self._lock:
             rows = self._conn.execute(
-                "SELECT bucket, COUNT(*) FROM request_log GROUP BY bucket").fetchall()
+                "SELECT bucket, COUNT(*) FROM request_log GROUP BY bucket"
+            ).fetchall()
         counts = dict.fromkeys(BUCKETS, 0)
         counts.update({str(bucket): int(count) for bucket, count in rows})
         return counts
