@@ -69,6 +69,9 @@ class TagsmokeSession:
             else profile.base_dir / profile.artifacts
         )
         session = cls(config, profile, base.resolve())
+        # One bad scenario file is reported as that file's collection error; the other
+        # files' scenarios still run (the run still exits non-zero).
+        config.option.continue_on_collection_errors = True
         session._use_scenarios_as_default_args()
         config.stash[SESSION_KEY] = session
         return session

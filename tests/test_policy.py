@@ -1,0 +1,122 @@
+"""The classification function and the verdict are pure: tested on plain values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pytest_tagsmoke.logstore import LogRecord
+from pytest_tagsmoke.policy import TagPolicy, classify
+from pytest_tagsmoke.scenario import Expectation, RequestSpec, Scenario
+from pytest_tagsmoke.verify import judge
+
+POLICY = TagPolicy(owners={"team-a": "alice"}, shared_owners=frozenset({"platform"}))
+CLEAN = {"owner": "team-a", "environment": "staging", "use_case": "search"}
+
+
+@pytest.mark.parametrize(
+    ("tags", "bucket", "reasons"),
+    [
+        (CLEAN, "attributed", ()),
+        ({**CLEAN, "environment": None}, "untagged", ("missing_environment",)),
+        ({"use_case": "search"}, "untagged", ("missing_environment", "missing_owner")),
+        ({}, "untagged", ("missing_environment", "missing_owner", "tag_mismatch")),
+        ({**CLEAN, "environment": "prd"}, "quarantine", ("invalid_environment",)),
+        ({**CLEAN, "owner": "platform"}, "shared", ("shared_cost_rule_needed",)),
+        ({**CLEAN, "owner": "team-zz"}, "attributed", ("missing_owner",)),
+    ],
+)
+def test_classify(tags: dict[str, str | None], bucket: str, reasons: tuple[str, ...]) -> None:
+    result = classify(tags, POLICY)
+    assert (result.bucket, result.reasons) == (bucket, reasons)
+
+
+def test_follow_up_owner_comes_from_the_owner_map() -> None:
+    assert POLICY.follow_up_owner("team-a") == "alice"
+    assert POLICY.follow_up_owner("team-unknown") == "platform-finops"
+    assert POLICY.follow_up_owner(None) == "platform-finops"
+
+
+def _scenario(path: str, tags: dict[str, str], **expect: str) -> Scenario:
+    return Scenario(
+        name="s",
+        id="s",
+        path=path,
+        file=Path("s.yaml"),
+        line=1,  # type: ignore[arg-type]
+        request_class="c",
+        tags=tags,
+        request=RequestSpec(),
+        expect=Expectation(**expect),
+    )  # type: ignore[arg-type]
+
+
+def _record(**values: str | None) -> LogRecord:
+    return LogRecord({"timestamp": "t", "source_record": "r:1", **values})
+
+
+def test_happy_path_with_all_tags_passes() -> None:
+    verdict = judge(
+        _scenario("happy", CLEAN), POLICY, 200, _record(**CLEAN, bucket="attributed"), None, None
+    )
+    assert verdict.passed
+    assert verdict.tag_found_in_log == "yes"
+
+
+def test_changed_value_is_a_tag_mismatch() -> None:
+    verdict = judge(
+        _scenario("happy", CLEAN),
+        POLICY,
+        200,
+        _record(**{**CLEAN, "use_case": "other"}),
+        None,
+        None,
+    )
+    assert verdict.failure_reason == "tag_mismatch"
+
+
+def test_production_hard_coded_over_the_sent_environment_is_a_mismatch() -> None:
+    verdict = judge(
+        _scenario("happy", CLEAN),
+        POLICY,
+        200,
+        _record(**{**CLEAN, "environment": "production"}),
+        None,
+        None,
+    )
+    assert verdict.failure_reason == "tag_mismatch"
+    assert "environment: sent 'staging', the record holds 'production'" in (
+        verdict.findings[0].detail
+    )
+
+
+def test_error_path_merged_into_a_team_is_not_isolated() -> None:
+    scenario = _scenario(
+        "error", {"owner": "team-a", "use_case": "search"}, untagged_count="increments"
+    )
+    verdict = judge(
+        scenario,
+        POLICY,
+        200,
+        _record(owner="team-a", use_case="search", bucket="attributed"),
+        {"untagged": 3},
+        {"untagged": 3},
+    )
+    assert [f.reason for f in verdict.findings] == [
+        "untagged_not_isolated",
+        "untagged_not_isolated",
+    ]
+    assert "counted in a team's attributed total" in verdict.findings[0].detail
+    assert verdict.bucket_incremented == "no"
+
+
+def test_missing_record_is_missing_trace_and_bad_status_is_gateway_error() -> None:
+    verdict = judge(_scenario("happy", CLEAN), POLICY, 503, None, None, None)
+    assert [f.reason for f in verdict.findings] == ["gateway_error", "missing_trace"]
+
+
+def test_record_without_source_reference_is_missing_trace() -> None:
+    record = LogRecord({**CLEAN, "timestamp": "t"})
+    verdict = judge(_scenario("happy", CLEAN), POLICY, 200, record, None, None)
+    assert verdict.failure_reason == "missing_trace"
