@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import textwrap
+from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_tagsmoke.reference import ReferenceGateway
+if TYPE_CHECKING:
+    from pytest_tagsmoke.reference import ReferenceGateway
 
 
 def globbed(text: str) -> str:

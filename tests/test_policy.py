@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -38,18 +39,20 @@ def test_follow_up_owner_comes_from_the_owner_map() -> None:
     assert POLICY.follow_up_owner(None) == "platform-finops"
 
 
-def _scenario(path: str, tags: dict[str, str], **expect: str) -> Scenario:
+def _scenario(
+    path: Literal["happy", "error"], tags: dict[str, str], *, increments: bool = False
+) -> Scenario:
     return Scenario(
         name="s",
         id="s",
         path=path,
         file=Path("s.yaml"),
-        line=1,  # type: ignore[arg-type]
+        line=1,
         request_class="c",
         tags=tags,
         request=RequestSpec(),
-        expect=Expectation(**expect),
-    )  # type: ignore[arg-type]
+        expect=Expectation(untagged_count="increments" if increments else "not-checked"),
+    )
 
 
 def _record(**values: str | None) -> LogRecord:
@@ -92,9 +95,7 @@ def test_production_hard_coded_over_the_sent_environment_is_a_mismatch() -> None
 
 
 def test_error_path_merged_into_a_team_is_not_isolated() -> None:
-    scenario = _scenario(
-        "error", {"owner": "team-a", "use_case": "search"}, untagged_count="increments"
-    )
+    scenario = _scenario("error", {"owner": "team-a", "use_case": "search"}, increments=True)
     verdict = judge(
         scenario,
         POLICY,

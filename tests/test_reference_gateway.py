@@ -7,13 +7,15 @@ import sqlite3
 import subprocess
 import sys
 import time
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
 from pytest_tagsmoke.reference import Faults, ReferenceGateway
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 AUTH = {"Authorization": "Bearer <API_KEY_PLACEHOLDER>"}
 BODY = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
