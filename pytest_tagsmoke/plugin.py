@@ -53,6 +53,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="folder for run artifacts (one sub-folder per run); overrides the profile.",
     )
+    group.addoption(
+        "--tagsmoke-dry-run",
+        action="store_true",
+        default=False,
+        help="print each scenario's exact request (credentials redacted) and send nothing.",
+    )
     parser.addini(
         "tagsmoke_profile",
         help="profile file for pytest-tagsmoke (default: tagsmoke.yaml at the rootdir).",

@@ -5,9 +5,16 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from pytest_tagsmoke._rules import (
+    PLACEHOLDER_CREDENTIAL,
+    claim_problems,
+    secret_problems,
+    without_duplicates,
+)
 from pytest_tagsmoke._validate import schema_problems
 from pytest_tagsmoke._yaml import YamlMap, format_key_path, load_yaml, locate
 from pytest_tagsmoke.errors import Problem, TagsmokeFileError
@@ -17,7 +24,6 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
-PLACEHOLDER_CREDENTIAL = "<API_KEY_PLACEHOLDER>"
 PROFILE_FILENAME = "tagsmoke.yaml"
 _VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
 
@@ -107,39 +113,67 @@ class Profile:
         return f"{scheme} {self.credential}" if scheme else self.credential
 
 
-def load_profile(path: Path, environ: Mapping[str, str] | None = None) -> Profile:
-    """Load ``path``; every problem found is raised together as :class:`TagsmokeFileError`."""
+def load_profile(
+    path: Path, environ: Mapping[str, str] | None = None, *, require_env: bool = True
+) -> Profile:
+    """Load ``path`` (``tagsmoke.yaml``, or ``[tool.tagsmoke]`` of a ``pyproject.toml``).
+
+    Every problem found is raised together as :class:`TagsmokeFileError`. With
+    ``require_env=False`` (``tagsmoke validate``), unset ``${VAR}`` references are not
+    problems: a pull-request job checks files without the run's environment.
+    """
     env = os.environ if environ is None else environ
-    document = load_yaml(path)
+    if path.suffix == ".toml":
+        document: Any = _load_pyproject_table(path)
+    else:
+        document = load_yaml(path)
     if document is None:
         document = YamlMap()
-    problems = schema_problems(document, "profile.schema.json", path)
+    rule_problems = secret_problems(document, path) + claim_problems(
+        document, path, [["log_store", "fields"]]
+    )
+    problems = without_duplicates(
+        rule_problems, schema_problems(document, "profile.schema.json", path)
+    )
     if problems:
         raise TagsmokeFileError(problems)
-    problems = _credential_problems(document, path)
     values = _interpolate(document, [], _Context(path, document, env, problems))
-    if problems:
+    if problems and require_env:
         raise TagsmokeFileError(problems)
     return _build(path, values)
 
 
-def _credential_problems(document: YamlMap, path: Path) -> list[Problem]:
-    raw = document.get("credential")
-    if raw is None or raw == PLACEHOLDER_CREDENTIAL or _VAR.fullmatch(raw.strip()):
-        return []
-    line, column = locate(document, ["credential"])
-    # Never echo the value: it may be a real key.
-    return [
-        Problem(
-            path,
-            line,
-            column,
-            "credential",
-            "a literal credential is not allowed in a file (its value is not shown)",
-            "write credential: ${YOUR_KEY_VAR} and export the key in the environment, "
-            f"or use the placeholder {PLACEHOLDER_CREDENTIAL}",
+def has_pyproject_table(path: Path) -> bool:
+    """Whether ``path`` (a pyproject.toml) has a ``[tool.tagsmoke]`` table."""
+    try:
+        return "tagsmoke" in _read_toml(path).get("tool", {})
+    except (OSError, ValueError):
+        return False
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    with path.open("rb") as stream:
+        data: dict[str, Any] = tomllib.load(stream)
+    return data
+
+
+def _load_pyproject_table(path: Path) -> Any:
+    try:
+        data = _read_toml(path)
+    except (OSError, ValueError) as exc:
+        raise TagsmokeFileError(
+            [Problem(path, None, None, "", f"cannot read the TOML file: {exc}")]
+        ) from None
+    table = data.get("tool", {}).get("tagsmoke")
+    if table is None:
+        raise TagsmokeFileError(
+            [Problem(path, None, None, "tool.tagsmoke", "there is no [tool.tagsmoke] table")]
         )
-    ]
+    return table
 
 
 @dataclass

@@ -34,6 +34,7 @@ class Dispatch:
     counts_after: dict[str, int] | None = None
     record: LogRecord | None = None
     setup_problem: str | None = None
+    response_text: str = ""
 
 
 class Runtime:
@@ -71,7 +72,8 @@ class Runtime:
                     f"{type(exc).__name__}: {exc}"
                 ) from None
             dispatch.status, dispatch.retry_count = sent.status, sent.retry_count
-            if sent.status is not None and sent.status < 500:
+            dispatch.response_text = sent.text
+            if scenario.expect.expects_record and sent.status is not None and sent.status < 500:
                 dispatch.record = wait_for_record(
                     self.store, request.correlation_id, self.profile.poll
                 ).record

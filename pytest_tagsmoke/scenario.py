@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from pytest_tagsmoke._rules import claim_problems, secret_problems, without_duplicates
 from pytest_tagsmoke._validate import schema_problems
-from pytest_tagsmoke._yaml import YamlMap, format_key_path, load_yaml, locate
+from pytest_tagsmoke._yaml import YamlMap, load_yaml, locate
 from pytest_tagsmoke.errors import Problem, TagsmokeFileError
-from pytest_tagsmoke.profile import PLACEHOLDER_CREDENTIAL, Attach
+from pytest_tagsmoke.profile import Attach
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -20,12 +22,10 @@ DEFAULT_BODY: Mapping[str, Any] = {
     "max_tokens": 1,
     "messages": [{"role": "user", "content": "tagsmoke"}],
 }
-_SECRET_HEADERS = re.compile(
-    r"^(authorization|proxy-authorization|.*api[-_]?key.*|.*token.*)$", re.I
-)
-_ENV_REF = re.compile(r"^\s*(\w+\s+)?\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}\s*$")
 
 AttachSpec = Literal["header", "metadata"] | Mapping[str, Attach] | None
+#: A record-field expectation: "present", "absent", or ("equals", value).
+FieldExpectation = Literal["present", "absent"] | tuple[Literal["equals"], str]
 
 
 @dataclass(frozen=True)
@@ -46,11 +46,30 @@ class Expectation:
     bucket: str | None = None
     reason: str | None = None
     untagged_count: Literal["increments", "not-checked"] = "not-checked"
+    record: Mapping[str, FieldExpectation] = field(default_factory=dict)
+    error_names: tuple[str, ...] = ()
 
     def status_matches(self, status: int) -> bool:
         if isinstance(self.status, int):
             return status == self.status
         return str(status)[0] == self.status[0]
+
+    @property
+    def rejected(self) -> bool:
+        """Fail-closed: the gateway is expected to refuse the request (a 4xx status)."""
+        return str(self.status)[0] == "4"
+
+    @property
+    def expects_record(self) -> bool:
+        return not self.rejected or self.bucket is not None or bool(self.record)
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A pytest mark from the scenario file: a plain name, or skip/xfail with a reason."""
+
+    name: str
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +86,7 @@ class Scenario:
     request: RequestSpec
     expect: Expectation
     attach: AttachSpec = None
+    marks: tuple[Mark, ...] = ()
 
 
 def slugify(name: str) -> str:
@@ -75,9 +95,14 @@ def slugify(name: str) -> str:
     return slug or "scenario"
 
 
-def load_scenario_file(path: Path) -> list[Scenario]:
-    """Every scenario of ``path``; all problems are raised together as TagsmokeFileError."""
-    document = load_yaml(path)
+def load_scenario_file(
+    path: Path, text: str | None = None, known_fields: Collection[str] | None = None
+) -> list[Scenario]:
+    """Every scenario of ``path``; all problems are raised together as TagsmokeFileError.
+
+    ``known_fields``: the profile's mapped record fields, which ``expect.record`` may name.
+    """
+    document = load_yaml(path, text)
     if document is None:
         raise TagsmokeFileError(
             [
@@ -87,45 +112,25 @@ def load_scenario_file(path: Path) -> list[Scenario]:
                     1,
                     "",
                     "the file is empty",
-                    "add a 'scenarios:' list (see the scenario reference)",
+                    "add a 'scenarios:' list (see docs/reference.md, 'Scenario files')",
                 )
             ]
         )
-    problems = schema_problems(document, "scenario.schema.json", path)
+    rule_problems = secret_problems(document, path)
+    if isinstance(document, dict) and isinstance(document.get("scenarios"), list):
+        roots: list[list[str | int]] = [
+            ["scenarios", i, "expect"] for i in range(len(document["scenarios"]))
+        ]
+        rule_problems += claim_problems(document, path, roots)
+    problems = without_duplicates(
+        rule_problems, schema_problems(document, "scenario.schema.json", path)
+    )
     if problems:
-        raise TagsmokeFileError(problems)
-    problems = _secret_problems(document, path)
-    scenarios = _build(document, path, problems)
+        raise TagsmokeFileError(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
+    scenarios = _build(document, path, problems, known_fields)
     if problems:
         raise TagsmokeFileError(problems)
     return scenarios
-
-
-def _secret_problems(document: YamlMap, path: Path) -> list[Problem]:
-    problems: list[Problem] = []
-    candidates: list[tuple[list[str | int], Any]] = [(["request"], document.get("request"))]
-    candidates += [
-        (["scenarios", i, "request"], s.get("request")) for i, s in enumerate(document["scenarios"])
-    ]
-    for key_path, request in candidates:
-        for name, value in ((request or {}).get("headers") or {}).items():
-            if _SECRET_HEADERS.match(name) and not (
-                PLACEHOLDER_CREDENTIAL in value or _ENV_REF.match(value)
-            ):
-                full = [*key_path, "headers", name]
-                line, column = locate(document, full)
-                problems.append(
-                    Problem(
-                        path,
-                        line,
-                        column,
-                        format_key_path(full),
-                        "a literal credential is not allowed in a scenario file "
-                        "(its value is not shown)",
-                        "remove the header: the profile's credential is sent on every request",
-                    )
-                )
-    return problems
 
 
 def _attach_spec(value: Any) -> AttachSpec:
@@ -146,50 +151,112 @@ def _merge_request(defaults: Mapping[str, Any], override: Mapping[str, Any]) -> 
     )
 
 
-def _build(document: YamlMap, path: Path, problems: list[Problem]) -> list[Scenario]:
+def _marks(raw: list[Any]) -> tuple[Mark, ...]:
+    marks = []
+    for entry in raw:
+        if isinstance(entry, str):
+            marks.append(Mark(entry))
+        else:
+            ((name, reason),) = entry.items()
+            marks.append(Mark(name, reason))
+    return tuple(marks)
+
+
+def _record_expectations(raw: Mapping[str, Any]) -> dict[str, FieldExpectation]:
+    result: dict[str, FieldExpectation] = {}
+    for name, spec in raw.items():
+        result[name] = ("equals", spec["equals"]) if isinstance(spec, dict) else spec
+    return result
+
+
+def _expansions(raw: YamlMap) -> list[tuple[str, dict[str, str]]]:
+    """(id suffix, placeholder values) for each run of the scenario; one run without expand."""
+    expand: Mapping[str, list[str]] = raw.get("expand") or {}
+    if not expand:
+        return [("", {})]
+    names = list(expand)
+    runs = []
+    for values in itertools.product(*(expand[n] for n in names)):
+        runs.append(("[" + "-".join(values) + "]", dict(zip(names, values, strict=True))))
+    return runs
+
+
+def _fill(template: str, values: Mapping[str, str]) -> str:
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", value)
+    return template
+
+
+def _build(
+    document: YamlMap,
+    path: Path,
+    problems: list[Problem],
+    known_fields: Collection[str] | None,
+) -> list[Scenario]:
     defaults = document.get("request", {})
     file_class = document.get("request_class", path.stem)
     file_attach = _attach_spec(document.get("attach"))
     scenarios: list[Scenario] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(document["scenarios"]):
-        scenario_id = raw.get("id") or slugify(raw["name"])
-        if scenario_id in seen:
-            line, column = locate(document, ["scenarios", index, "name"])
-            problems.append(
-                Problem(
-                    path,
-                    line,
-                    column,
-                    f"scenarios[{index}].name",
-                    f"scenario id {scenario_id!r} is already used by the scenario on line "
-                    f"{seen[scenario_id]}",
-                    "give one of them a different name or an explicit 'id'",
+        expect = raw.get("expect", {})
+        status = expect.get("status", "2xx")
+        counts_by_default = raw["path"] == "error" and str(status)[0] != "4"
+        record = _record_expectations(expect.get("record", {}))
+        for name in record:
+            if known_fields is not None and name not in known_fields:
+                line, column = locate(document, ["scenarios", index, "expect", "record", name])
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        column,
+                        f"scenarios[{index}].expect.record.{name}",
+                        f"the profile maps no record field {name!r}",
+                        f"map it under log_store.fields in the profile, or use one of: "
+                        f"{', '.join(sorted(known_fields))}",
+                    )
+                )
+        base_id = raw.get("id") or slugify(re.sub(r"\{[a-z0-9_]+\}", "", raw["name"]))
+        for suffix, values in _expansions(raw):
+            scenario_id = base_id + suffix
+            if scenario_id in seen:
+                line, column = locate(document, ["scenarios", index, "name"])
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        column,
+                        f"scenarios[{index}].name",
+                        f"scenario id {scenario_id!r} is already used by the scenario on line "
+                        f"{seen[scenario_id]}",
+                        "give one of them a different name or an explicit 'id'",
+                    )
+                )
+                continue
+            seen[scenario_id] = raw.line
+            scenarios.append(
+                Scenario(
+                    name=_fill(raw["name"], values),
+                    id=scenario_id,
+                    path=raw["path"],
+                    file=path,
+                    line=raw.line,
+                    request_class=raw.get("request_class", file_class),
+                    tags={d: _fill(v, values) for d, v in raw.get("tags", {}).items()},
+                    request=_merge_request(defaults, raw.get("request", {})),
+                    expect=Expectation(
+                        status=status,
+                        bucket=expect.get("bucket"),
+                        reason=expect.get("reason"),
+                        untagged_count=expect.get(
+                            "untagged_count", "increments" if counts_by_default else "not-checked"
+                        ),
+                        record=record,
+                        error_names=tuple(expect.get("error_names", ())),
+                    ),
+                    attach=_attach_spec(raw["attach"]) if "attach" in raw else file_attach,
+                    marks=_marks(raw.get("marks", [])),
                 )
             )
-            continue
-        seen[scenario_id] = raw.line
-        expect = raw.get("expect", {})
-        is_error = raw["path"] == "error"
-        scenarios.append(
-            Scenario(
-                name=raw["name"],
-                id=scenario_id,
-                path=raw["path"],
-                file=path,
-                line=raw.line,
-                request_class=raw.get("request_class", file_class),
-                tags=dict(raw.get("tags", {})),
-                request=_merge_request(defaults, raw.get("request", {})),
-                expect=Expectation(
-                    status=expect.get("status", "2xx"),
-                    bucket=expect.get("bucket"),
-                    reason=expect.get("reason"),
-                    untagged_count=expect.get(
-                        "untagged_count", "increments" if is_error else "not-checked"
-                    ),
-                ),
-                attach=_attach_spec(raw["attach"]) if "attach" in raw else file_attach,
-            )
-        )
     return scenarios

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 MAX_ATTEMPTS = 3
 MAX_RETRY_AFTER = 5.0
+MAX_TEXT = 2000
 _BACKOFF = tenacity.wait_exponential(multiplier=0.1, max=2.0) + tenacity.wait_random(0, 0.1)
 
 
@@ -48,7 +50,7 @@ class SentRequest:
     request: PreparedRequest
     status: int | None
     retry_count: int
-    error: str | None = None
+    text: str = ""  # the start of the response body, for fail-closed error messages
 
 
 def new_correlation_id(prefix: str) -> str:
@@ -126,4 +128,18 @@ def send(client: httpx.Client, request: PreparedRequest) -> SentRequest:
         client.request, request.method, request.url, headers=request.headers, json=request.json
     )
     attempts = int(retrying.statistics.get("attempt_number", 1))
-    return SentRequest(request=request, status=response.status_code, retry_count=attempts - 1)
+    return SentRequest(
+        request=request,
+        status=response.status_code,
+        retry_count=attempts - 1,
+        text=response.text[:MAX_TEXT],
+    )
+
+
+def render_request(request: PreparedRequest) -> str:
+    """The request as a person reads it, credentials redacted (for ``--tagsmoke-dry-run``)."""
+    lines = [f"{request.method} {request.shown_url}"]
+    lines += [f"{name}: {value}" for name, value in request.shown_headers().items()]
+    if request.json is not None:
+        lines.append(json.dumps(request.json, sort_keys=True))
+    return "\n".join(lines)

@@ -8,13 +8,20 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_tagsmoke._redact import scrub
 from pytest_tagsmoke.artifacts import RunArtifacts, new_run_id
 from pytest_tagsmoke.errors import SetupError, TagsmokeFileError
 from pytest_tagsmoke.message import failure_message
-from pytest_tagsmoke.profile import PROFILE_FILENAME, Profile, load_profile
+from pytest_tagsmoke.profile import (
+    PROFILE_FILENAME,
+    Profile,
+    has_pyproject_table,
+    load_profile,
+)
 from pytest_tagsmoke.record import SEED_FIELDS, build_smoke_record
 from pytest_tagsmoke.runtime import Runtime
-from pytest_tagsmoke.scenario import Scenario, load_scenario_file
+from pytest_tagsmoke.scenario import Mark, Scenario, load_scenario_file
+from pytest_tagsmoke.send import build_request, render_request
 from pytest_tagsmoke.verify import judge
 
 if TYPE_CHECKING:
@@ -31,7 +38,11 @@ def _profile_path(config: pytest.Config) -> Path:
             if Path(option).is_absolute()
             else (Path(config.invocation_params.dir) / option).resolve()
         )
-    return config.rootpath / PROFILE_FILENAME
+    default = config.rootpath / PROFILE_FILENAME
+    pyproject = config.rootpath / "pyproject.toml"
+    if not default.is_file() and pyproject.is_file() and has_pyproject_table(pyproject):
+        return pyproject
+    return default
 
 
 class TagsmokeSession:
@@ -44,6 +55,8 @@ class TagsmokeSession:
         self._runtime: Runtime | None = None
         self._runtime_error: str | None = None
         self.scenario_files = self._glob_scenarios()
+        self.dry_run = bool(config.getoption("tagsmoke_dry_run"))
+        self.dry_run_requests: list[tuple[str, str]] = []
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> TagsmokeSession:
@@ -116,6 +129,12 @@ class TagsmokeSession:
         return None
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if self.dry_run_requests:
+            terminalreporter.write_sep("-", "tagsmoke dry run: nothing was sent")
+            for nodeid, text in self.dry_run_requests:
+                terminalreporter.write_line(nodeid)
+                for line in text.splitlines():
+                    terminalreporter.write_line("    " + line)
         results = self.artifacts.results
         if not results:
             return
@@ -155,8 +174,13 @@ class ScenarioFile(pytest.File):
     """A YAML scenario file; a bad file is one collection error listing every problem."""
 
     def collect(self) -> Iterator[ScenarioItem]:
-        for scenario in load_scenario_file(self.path):
-            yield ScenarioItem.from_parent(self, name=scenario.id, scenario=scenario)
+        session = self.config.stash[SESSION_KEY]
+        known_fields = session.profile.log_store.fields.keys()
+        for scenario in load_scenario_file(self.path, known_fields=known_fields):
+            item = ScenarioItem.from_parent(self, name=scenario.id, scenario=scenario)
+            for mark in scenario.marks:
+                item.add_marker(_pytest_mark(self.config, mark))
+            yield item
 
     def repr_failure(  # type: ignore[override]
         self, excinfo: pytest.ExceptionInfo[BaseException]
@@ -167,6 +191,16 @@ class ScenarioFile(pytest.File):
                 f"{excinfo.value}\n{count} problem{'s' if count != 1 else ''} in {self.path.name}"
             )
         return super().repr_failure(excinfo)
+
+
+def _pytest_mark(config: pytest.Config, mark: Mark) -> pytest.MarkDecorator:
+    if mark.name == "skip":
+        return pytest.mark.skip(reason=mark.reason or "")
+    if mark.name == "xfail":
+        return pytest.mark.xfail(reason=mark.reason or "")
+    # Register the scenario file's own marks, so --strict-markers accepts them.
+    config.addinivalue_line("markers", f"{mark.name}: mark from a tagsmoke scenario file")
+    return getattr(pytest.mark, mark.name)  # type: ignore[no-any-return]
 
 
 class ScenarioItem(pytest.Item):
@@ -182,6 +216,8 @@ class ScenarioItem(pytest.Item):
         return self.path, self.scenario.line - 1, f"tagsmoke: {self.scenario.name}"
 
     def setup(self) -> None:
+        if self._session.dry_run:
+            return
         try:
             runtime = self._session.runtime()
         except SetupError as exc:
@@ -198,6 +234,9 @@ class ScenarioItem(pytest.Item):
             )
 
     def runtest(self) -> None:
+        if self._session.dry_run:
+            self._dry_run()
+            return
         runtime = self._session.runtime()
         dispatch = self._dispatch
         verdict = judge(
@@ -207,11 +246,23 @@ class ScenarioItem(pytest.Item):
             dispatch.record,
             dispatch.counts_before,
             dispatch.counts_after,
+            dispatch.response_text,
         )
         smoke = self._write(runtime, verdict)
         if not verdict.passed:
             held = dict(dispatch.record.values) if dispatch.record else None
             pytest.fail(runtime.scrub(failure_message(smoke, held)), pytrace=False)
+
+    def _dry_run(self) -> None:
+        """Render the exact request; no endpoint hook is called and nothing is sent."""
+        profile = self._session.profile
+        endpoint = self.config.getoption("tagsmoke_endpoint") or profile.endpoint
+        profile = profile.with_endpoint(endpoint or "<endpoint>")
+        request = build_request(profile, self.scenario, "<correlation-id>")
+        secrets = [profile.credential, *profile.log_store.headers.values()]
+        self._session.dry_run_requests.append(
+            (self.nodeid, scrub(render_request(request), secrets))
+        )
 
     def _write(self, runtime: Runtime, verdict: Any) -> dict[str, Any]:
         dispatch = self._dispatch

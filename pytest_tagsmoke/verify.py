@@ -70,13 +70,22 @@ def judge(
     record: LogRecord | None,
     counts_before: Mapping[str, int] | None,
     counts_after: Mapping[str, int] | None,
+    response_text: str = "",
 ) -> Verdict:
     """The verdict for one scenario whose request got an HTTP answer ``status``."""
     findings: list[Finding] = []
-    if not scenario.expect.status_matches(status):
-        findings.append(
-            Finding(GATEWAY_ERROR, f"HTTP status {status}, expected {scenario.expect.status}")
-        )
+    expect = scenario.expect
+    if not expect.status_matches(status):
+        findings.append(Finding(GATEWAY_ERROR, f"HTTP status {status}, expected {expect.status}"))
+    elif expect.rejected:
+        text = response_text.lower()
+        for name in expect.error_names:
+            if name.lower() not in text:
+                findings.append(
+                    Finding(GATEWAY_ERROR, f"the gateway's error does not name {name!r}")
+                )
+    if not expect.expects_record:
+        return Verdict(tuple(findings), None, None, "not-checked", "not-checked")
     if record is None:
         findings.append(
             Finding(
@@ -92,6 +101,7 @@ def judge(
         findings += _happy_findings(scenario, policy, record, found, bucket)
     else:
         findings += _error_findings(scenario, policy, found, bucket)
+    findings += _record_field_findings(scenario, record)
     for name in ("timestamp", "source_record"):
         if not record.get(name):
             findings.append(
@@ -180,6 +190,27 @@ def _error_findings(
                 f" it shows {', '.join(found.reasons) or 'none'}",
             )
         )
+    return findings
+
+
+def _record_field_findings(scenario: Scenario, record: LogRecord) -> list[Finding]:
+    findings = []
+    for name, wanted in scenario.expect.record.items():
+        held = record.get(name)
+        if wanted == "present" and held is None:
+            findings.append(
+                Finding(TAG_MISMATCH, f"record field {name}: expected a value, found none")
+            )
+        elif wanted == "absent" and held is not None:
+            findings.append(
+                Finding(TAG_MISMATCH, f"record field {name}: expected no value, found {held!r}")
+            )
+        elif isinstance(wanted, tuple) and held != wanted[1]:
+            findings.append(
+                Finding(
+                    TAG_MISMATCH, f"record field {name}: expected {wanted[1]!r}, found {held!r}"
+                )
+            )
     return findings
 
 

@@ -146,7 +146,7 @@ def test_literal_credential_in_the_profile_is_rejected_without_echo(
         [
             "*the profile is not valid:",
             "*tagsmoke.yaml:2:1: credential: a literal credential is not allowed in a file*",
-            "*hint: write credential: ${YOUR_KEY_VAR}*",
+            "*hint: write ${YOUR_KEY_VAR} and export the key*",
         ]
     )
     assert secret not in result.stdout.str() + result.stderr.str()

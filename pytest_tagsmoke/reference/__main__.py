@@ -34,12 +34,18 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="fault: ignore this dimension's x-tag-* header",
     )
+    parser.add_argument(
+        "--fail-closed",
+        action="store_true",
+        help="refuse requests that lack a required tag (HTTP 400)",
+    )
     args = parser.parse_args(argv)
     gateway = ReferenceGateway(
         args.db,
         port=args.port,
         ingest_delay=args.ingest_delay,
         faults=Faults(drop_header=args.drop_header),
+        fail_closed=args.fail_closed,
     )
     with gateway:
         print(

@@ -48,7 +48,12 @@ class Faults:
 
 @dataclass
 class GatewayConfig:
+    """How the gateway behaves. ``fail_closed``: refuse a request that lacks a required tag
+    with HTTP 400 naming the missing tags (nothing is logged), instead of routing it to
+    ``untagged``."""
+
     ingest_delay: float = 0.0
+    fail_closed: bool = False
     faults: Faults = field(default_factory=Faults)
     environments: frozenset[str] = APPROVED_ENVIRONMENTS
     required: tuple[str, ...] = REQUIRED_DIMENSIONS
@@ -118,6 +123,17 @@ def create_app(db: LogStoreDB, config: GatewayConfig) -> Starlette:
         correlation_id = request.headers.get(CORRELATION_HEADER) or f"ref-{uuid.uuid4().hex}"
         tags, sources = _read_tags(request, body, config.faults)
         bucket, reason, follow_up = _route(tags, config)
+        if config.fail_closed and bucket == "untagged":
+            return JSONResponse(
+                {
+                    "error": {
+                        "message": f"request refused: {follow_up}",
+                        "type": "invalid_request_error",
+                    }
+                },
+                status_code=400,
+                headers={CORRELATION_HEADER: correlation_id},
+            )
         model = body.get("model", "reference-model") if isinstance(body, dict) else None
         completion_id = f"chatcmpl-ref-{uuid.uuid4().hex[:12]}"
         row = {

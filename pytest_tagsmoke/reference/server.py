@@ -31,9 +31,12 @@ class ReferenceGateway:
         port: int = 0,
         ingest_delay: float = 0.0,
         faults: Faults | None = None,
+        fail_closed: bool = False,
     ) -> None:
         self.db = LogStoreDB(db_path)
-        self.config = GatewayConfig(ingest_delay=ingest_delay, faults=faults or Faults())
+        self.config = GatewayConfig(
+            ingest_delay=ingest_delay, faults=faults or Faults(), fail_closed=fail_closed
+        )
         self._host, self._port = host, port
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None

@@ -1,0 +1,121 @@
+"""Rules every user file obeys: no literal credentials, no pricing or performance claims."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from pytest_tagsmoke._yaml import format_key_path, locate
+from pytest_tagsmoke.errors import Problem
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from pathlib import Path
+
+PLACEHOLDER_CREDENTIAL = "<API_KEY_PLACEHOLDER>"
+
+# Values that are credentials whatever key they stand under.
+_TOKEN = re.compile(
+    r"(?<![A-Za-z0-9])("
+    r"sk-[A-Za-z0-9_-]{12,}"  # OpenAI, Anthropic (sk-ant-...), Langfuse secret keys
+    r"|pk-lf-[A-Za-z0-9-]{8,}"  # Langfuse public keys
+    r"|sk_(live|test)_[A-Za-z0-9]{12,}"
+    r"|AKIA[0-9A-Z]{16}"  # AWS access key ids
+    r"|gh[pousr]_[A-Za-z0-9]{20,}"  # GitHub tokens
+    r"|xox[abprs]-[A-Za-z0-9-]{10,}"  # Slack tokens
+    r"|Bearer\s+(?!\$\{)[A-Za-z0-9._~+/=-]{12,}"
+    r")"
+)
+# Keys whose value is a credential: it must come from the environment.
+_SECRET_KEY = re.compile(
+    r"^(.*[-_])?(authorization|api[-_]?key|apikey|secret|password|passwd|token|credential"
+    r"|private[-_]?key|access[-_]?key|secret[-_]?key)$",
+    re.I,
+)
+_ENV_REF = re.compile(r"^\s*([A-Za-z]+\s+)?\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}\s*$")
+
+_CLAIM = re.compile(
+    r"(price|pricing|cost(?![-_]?cent(er|re))|spend|billing|bill|invoice|charge|currency|usd"
+    r"|amount|budget|quota|rate[-_]?limit|throttl|latency|response[-_]?time|duration|uptime"
+    r"|availab)",
+    re.I,
+)
+CLAIM_WHY = (
+    "expectations about price, cost, spend, billing totals, invoices, quotas, rate limits, "
+    "latency, uptime or model availability are not allowed: a smoke test of the tagging path "
+    "proves that metadata flows, it proves nothing about price or performance"
+)
+SECRET_HINT = (
+    "write ${YOUR_KEY_VAR} and export the key in the environment, or use the placeholder "
+    + PLACEHOLDER_CREDENTIAL
+)
+
+
+def is_env_reference(value: str) -> bool:
+    return bool(_ENV_REF.match(value)) or PLACEHOLDER_CREDENTIAL in value
+
+
+def _walk(node: Any, key_path: list[str | int]) -> Iterator[tuple[list[str | int], Any]]:
+    yield key_path, node
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _walk(value, [*key_path, key])
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk(value, [*key_path, index])
+
+
+def secret_problems(document: Any, path: Path) -> list[Problem]:
+    """A literal credential anywhere in the file; the message never shows the value."""
+    problems: list[Problem] = []
+    for key_path, value in _walk(document, []):
+        if not isinstance(value, str) or not value or is_env_reference(value):
+            continue
+        key = key_path[-1] if key_path else ""
+        if (isinstance(key, str) and _SECRET_KEY.match(key)) or _TOKEN.search(value):
+            line, column = locate(document, key_path)
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    column,
+                    format_key_path(key_path),
+                    "a literal credential is not allowed in a file (its value is not shown)",
+                    SECRET_HINT,
+                )
+            )
+    return problems
+
+
+def claim_problems(
+    document: Any, path: Path, roots: Sequence[Sequence[str | int]]
+) -> list[Problem]:
+    """Keys under ``roots`` that make a claim about price, quotas or performance."""
+    problems: list[Problem] = []
+    for root in roots:
+        node = document
+        for step in root:
+            node = node.get(step) if isinstance(node, dict) else None
+        if node is None:
+            continue
+        for key_path, _value in _walk(node, list(root)):
+            key = key_path[-1] if len(key_path) > len(root) else None
+            if isinstance(key, str) and _CLAIM.search(key):
+                line, column = locate(document, key_path)
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        column,
+                        format_key_path(key_path),
+                        CLAIM_WHY,
+                        "remove it; verify prices against the provider's pricing page instead",
+                    )
+                )
+    return problems
+
+
+def without_duplicates(first: list[Problem], second: list[Problem]) -> list[Problem]:
+    """``first`` plus the problems of ``second`` at key paths ``first`` does not name."""
+    taken = {p.key_path for p in first}
+    return first + [p for p in second if not any(p.key_path.startswith(t) for t in taken if t)]

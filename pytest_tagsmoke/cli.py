@@ -1,0 +1,94 @@
+"""``tagsmoke`` console command: ``tagsmoke validate PATH…`` checks files, no network."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pytest_tagsmoke.errors import Problem, TagsmokeFileError
+from pytest_tagsmoke.profile import PROFILE_FILENAME, load_profile
+from pytest_tagsmoke.scenario import load_scenario_file
+
+EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+_PROFILE_NAMES = {PROFILE_FILENAME, "tagsmoke.yml", "pyproject.toml"}
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = [*path.rglob("*.yaml"), *path.rglob("*.yml")]
+            files += sorted(p for p in found if ".tagsmoke" not in p.parts)
+        else:
+            files.append(path)
+    return files
+
+
+def validate(paths: list[Path], profile: Path | None) -> tuple[int, list[Problem]]:
+    """(files checked, problems) for ``paths``; a profile is checked as a profile."""
+    files = _files(paths)
+    profiles = [f for f in files if f.name in _PROFILE_NAMES]
+    if profile is not None and profile not in profiles:
+        profiles.insert(0, profile)
+    problems: list[Problem] = []
+    known_fields = None
+    for path in profiles:
+        try:
+            loaded = load_profile(path, require_env=False)
+            known_fields = set(loaded.log_store.fields)
+        except TagsmokeFileError as exc:
+            problems += exc.problems
+    for path in files:
+        if path.name in _PROFILE_NAMES:
+            continue
+        try:
+            load_scenario_file(path, known_fields=known_fields)
+        except TagsmokeFileError as exc:
+            problems += exc.problems
+    return len(set(files) | set(profiles)), problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tagsmoke", description="pytest-tagsmoke tools")
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser(
+        "validate",
+        help="check scenario and profile files (no network)",
+        description="Check scenario and profile files against their schemas and rules "
+        "(no literal credentials, no pricing claims) without sending anything. Folders are "
+        "searched for *.yaml and *.yml; tagsmoke.yaml and pyproject.toml are profiles. "
+        "Exit status: 0 valid, 1 invalid, 2 usage error.",
+    )
+    check.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    check.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="profile whose mapped record fields scenarios may name",
+    )
+    args = parser.parse_args(argv)
+
+    missing = [
+        p for p in [*args.paths, *([args.profile] if args.profile else [])] if not p.exists()
+    ]
+    if missing:
+        for path in missing:
+            print(f"tagsmoke validate: {path}: no such file or folder", file=sys.stderr)
+        return EXIT_USAGE
+    count, problems = validate(args.paths, args.profile)
+    if count == 0:
+        print("tagsmoke validate: no YAML files found under the given paths", file=sys.stderr)
+        return EXIT_USAGE
+    for problem in problems:
+        print(problem)
+    noun = "file" if count == 1 else "files"
+    if problems:
+        print(f"tagsmoke validate: {len(problems)} problem(s) in {count} {noun}")
+        return EXIT_INVALID
+    print(f"tagsmoke validate: {count} {noun} valid")
+    return EXIT_VALID
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
