@@ -95,7 +95,12 @@ def claim_problems(
     for root in roots:
         node = document
         for step in root:
-            node = node.get(step) if isinstance(node, dict) else None
+            if isinstance(node, dict) and isinstance(step, str):
+                node = node.get(step)
+            elif isinstance(node, list) and isinstance(step, int) and step < len(node):
+                node = node[step]
+            else:
+                node = None
         if node is None:
             continue
         for key_path, _value in _walk(node, list(root)):

@@ -42,11 +42,29 @@ def _leaf_errors(
     errors: Iterable[jsonschema.ValidationError],
 ) -> Iterable[jsonschema.ValidationError]:
     for error in errors:
-        if error.validator == "oneOf" and error.context:
-            # Report the alternative that got furthest, not "is not valid under any".
-            yield jsonschema.exceptions.best_match(error.context)
-        else:
-            yield error
+        while error.validator in ("oneOf", "anyOf") and error.context:
+            # Report the alternative the value was meant for, not "is not valid under any".
+            error = _meant_alternative(error)
+        yield error
+
+
+def _meant_alternative(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    """Among a oneOf's alternatives, the deepest error of one whose type the value has."""
+    branches: dict[Any, list[jsonschema.ValidationError]] = {}
+    for sub in error.context or ():
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+
+    def wrong_type(sub: jsonschema.ValidationError) -> bool:
+        if sub.relative_path:
+            return False
+        if sub.validator == "type":
+            return True
+        values = sub.validator_value if isinstance(sub.validator_value, list) else []
+        return sub.validator == "enum" and all(type(v) is not type(sub.instance) for v in values)
+
+    fitting = [subs for subs in branches.values() if not any(wrong_type(s) for s in subs)]
+    pool = [s for subs in (fitting or list(branches.values())) for s in subs]
+    return max(pool, key=lambda s: len(s.absolute_path))
 
 
 def _to_problem(error: jsonschema.ValidationError, document: Any, path: Path) -> Problem:
@@ -62,18 +80,35 @@ def _to_problem(error: jsonschema.ValidationError, document: Any, path: Path) ->
             key = str(extra[0])
             key_path = [*key_path, key]
             message = f"unknown key {key!r}"
-            close = difflib.get_close_matches(key, allowed, n=1)
+            close = _close_match(key, allowed)
             hint = (
                 f"did you mean {close[0]!r}?" if close else f"expected one of: {', '.join(allowed)}"
             )
+    elif error.validator in ("minProperties", "maxProperties") and schema.get("properties"):
+        names = " or ".join(sorted(schema["properties"]))
+        found = ", ".join(sorted(map(str, error.instance))) if isinstance(
+            error.instance, dict) else "none"
+        message = f"expected exactly one of {names}, found: {found or 'none'}"
+    elif error.validator == "pattern":
+        message = f"{error.instance!r} does not have the expected form ({error.validator_value})"
+        if isinstance(schema.get("description"), str):
+            hint = schema["description"]
     elif error.validator == "required":
         message = f"missing required key: {error.message.split(' ')[0]}"
     elif error.validator == "enum":
         choices = ", ".join(repr(c) for c in choices_given)
         message = f"expected one of {choices}, found {error.instance!r}"
         if isinstance(error.instance, str):
-            close = difflib.get_close_matches(error.instance, [str(c) for c in choices_given], n=1)
+            close = _close_match(error.instance, [str(c) for c in choices_given])
             if close:
                 hint = f"did you mean {close[0]!r}?"
     line, column = locate(document, key_path)
+    if line is None:
+        line, column = 1, 1
     return Problem(path, line, column, format_key_path(key_path), message, hint)
+
+
+def _close_match(word: str, choices: list[str]) -> list[str]:
+    """The choice ``word`` most likely misspells: a choice it begins, else the closest."""
+    prefixed = [c for c in choices if c.startswith(word) and word]
+    return prefixed[:1] or difflib.get_close_matches(word, choices, n=1)
