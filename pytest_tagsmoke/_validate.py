@@ -86,8 +86,11 @@ def _to_problem(error: jsonschema.ValidationError, document: Any, path: Path) ->
             )
     elif error.validator in ("minProperties", "maxProperties") and schema.get("properties"):
         names = " or ".join(sorted(schema["properties"]))
-        found = ", ".join(sorted(map(str, error.instance))) if isinstance(
-            error.instance, dict) else "none"
+        found = (
+            ", ".join(sorted(map(str, error.instance)))
+            if isinstance(error.instance, dict)
+            else "none"
+        )
         message = f"expected exactly one of {names}, found: {found or 'none'}"
     elif error.validator == "pattern":
         message = f"{error.instance!r} does not have the expected form ({error.validator_value})"

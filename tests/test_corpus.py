@@ -27,8 +27,8 @@ def _cases(folder: str) -> list[Path]:
 def _check(path: Path, error: TagsmokeFileError) -> None:
     header = [line for line in path.read_text().splitlines() if line.startswith("# ")]
     offset = len(header)
-    expects = [line[len("# expect: "):] for line in header if line.startswith("# expect: ")]
-    secrets = [line[len("# secret: "):] for line in header if line.startswith("# secret: ")]
+    expects = [line[len("# expect: ") :] for line in header if line.startswith("# expect: ")]
+    secrets = [line[len("# secret: ") :] for line in header if line.startswith("# secret: ")]
     text = str(error)
     for expect in expects:
         located = _LOCATED.match(expect)
