@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import uuid
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from pytest_tagsmoke.guard import PricingClaim
+    from pytest_tagsmoke.policy import TagPolicy
+
+RECORDS = "records.jsonl"
+SUMMARY_JSON = "summary.json"
+SMOKE_TEST_LOG = "smoke_test_log.yaml"
+SUMMARY_MD = "summary.md"
 
 
 def new_run_id() -> str:
@@ -17,24 +26,66 @@ def new_run_id() -> str:
 
 
 class RunArtifacts:
-    """Writes ``records.jsonl`` one line per finished scenario, flushed at once.
+    """Writes ``records.jsonl`` one line per finished scenario, flushed at once, and the
+    summaries when the run ends.
 
     The folder is made on the first record, so a run that sends nothing leaves nothing.
     """
 
     def __init__(self, base: Path, run_id: str) -> None:
+        self.run_id = run_id
         self.folder = base / run_id
-        self.records_path = self.folder / "records.jsonl"
+        self.records_path = self.folder / RECORDS
         self._stream: TextIO | None = None
-        self.results: list[str] = []
+        self.records: list[dict[str, Any]] = []
+        self.claims: list[PricingClaim] = []
 
     def write_record(self, record: dict[str, Any]) -> None:
         if self._stream is None:
             self.folder.mkdir(parents=True, exist_ok=True)
             self._stream = self.records_path.open("a", encoding="utf-8")
-        self._stream.write(json.dumps(record, sort_keys=False) + "\n")
+        self._stream.write(json.dumps(record) + "\n")
         self._stream.flush()
-        self.results.append(str(record["result"]))
+        self.records.append(record)
+
+    def finish(self, policy: TagPolicy, endpoint: str) -> None:
+        """Write summary.json, smoke_test_log.yaml and summary.md, then run the pricing
+        guard over every artifact (its findings are kept in :attr:`claims`)."""
+        self.close()
+        if not self.records:
+            return
+        import yaml
+
+        from pytest_tagsmoke.guard import scan
+        from pytest_tagsmoke.summary import markdown, smoke_test_log, summarize
+
+        summary = summarize(self.records, policy)
+        run_date = self.records[0]["audit_date"]
+        document = {
+            "run_id": self.run_id,
+            "audit_date": run_date,
+            "endpoint": endpoint,
+            "records": RECORDS,
+            **summary,
+        }
+        (self.folder / SUMMARY_JSON).write_text(
+            json.dumps(document, indent=2) + "\n", encoding="utf-8"
+        )
+        (self.folder / SMOKE_TEST_LOG).write_text(
+            yaml.safe_dump(
+                smoke_test_log(self.records, run_date, endpoint, summary),
+                sort_keys=False,
+                allow_unicode=True,
+            ),
+            encoding="utf-8",
+        )
+        text = markdown(self.records, summary, self.run_id)
+        (self.folder / SUMMARY_MD).write_text(text, encoding="utf-8")
+        step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if step_summary:
+            with open(step_summary, "a", encoding="utf-8") as stream:
+                stream.write(text)
+        self.claims = scan(sorted(p for p in self.folder.iterdir() if p.is_file()))
 
     def close(self) -> None:
         if self._stream is not None:

@@ -13,6 +13,10 @@ if TYPE_CHECKING:
 
 CORE_DIMENSIONS = ("owner", "environment", "use_case")
 DEFAULT_ENVIRONMENTS = ("production", "staging", "development", "evaluation", "internal-tooling")
+#: Known drift: values teams use instead of the approved one.
+DEFAULT_ALIASES: Mapping[str, Mapping[str, str]] = {
+    "environment": {"prod": "production", "prd": "production", "live": "production"}
+}
 BUCKETS = ("attributed", "untagged", "quarantine", "shared")
 
 # Failure reasons from the seeds, then the harness's own where those do not fit.
@@ -32,10 +36,28 @@ class TagPolicy:
     """Which dimensions attribution needs, their approved values, and who follows up."""
 
     dimensions: tuple[str, ...] = CORE_DIMENSIONS
+    optional_dimensions: tuple[str, ...] = ()
     environments: frozenset[str] = frozenset(DEFAULT_ENVIRONMENTS)
+    aliases: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: DEFAULT_ALIASES)
     owners: Mapping[str, str] = field(default_factory=dict)
     shared_owners: frozenset[str] = frozenset()
+    shared_environments: frozenset[str] = frozenset()
     follow_up_default: str = "platform-finops"
+
+    @property
+    def all_dimensions(self) -> tuple[str, ...]:
+        return self.dimensions + tuple(
+            d for d in self.optional_dimensions if d not in self.dimensions
+        )
+
+    def drift(self, tags: Mapping[str, str | None]) -> dict[str, str]:
+        """Dimension -> approved value, for each tag that holds a known drift alias."""
+        found: dict[str, str] = {}
+        for dimension, aliases in self.aliases.items():
+            value = tags.get(dimension)
+            if value is not None and value in aliases:
+                found[dimension] = aliases[value]
+        return found
 
     def follow_up_owner(self, owner: str | None) -> str:
         """Who fixes a failure on ``owner``'s traffic: the owner map's entry, else the default."""
@@ -69,7 +91,8 @@ def classify(tags: Mapping[str, str | None], policy: TagPolicy) -> Classificatio
     """Classify a record's tags by the policy alone (the gateway's own bucket is not read).
 
     Missing required dimensions put the record in ``untagged``; an environment outside the
-    approved list puts it in ``quarantine``; a shared-cost owner in ``shared``.
+    approved list (drift aliases such as ``prd`` included: they are reported, not accepted)
+    puts it in ``quarantine``; a shared-cost owner or environment in ``shared``.
     """
     reasons: list[str] = []
     for dimension in policy.dimensions:
@@ -81,7 +104,9 @@ def classify(tags: Mapping[str, str | None], policy: TagPolicy) -> Classificatio
     if environment is not None and environment not in policy.environments:
         return Classification("quarantine", (INVALID_ENVIRONMENT,))
     owner = tags.get("owner")
-    if owner is not None and owner in policy.shared_owners:
+    if (owner is not None and owner in policy.shared_owners) or (
+        environment is not None and environment in policy.shared_environments
+    ):
         return Classification("shared", (SHARED_COST_RULE_NEEDED,))
     if policy.owners and owner is not None and owner not in policy.owners:
         # Known to nobody: attributed by the gateway, but nobody can be charged.

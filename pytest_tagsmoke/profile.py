@@ -18,7 +18,12 @@ from pytest_tagsmoke._rules import (
 from pytest_tagsmoke._validate import schema_problems
 from pytest_tagsmoke._yaml import YamlMap, format_key_path, load_yaml, locate
 from pytest_tagsmoke.errors import Problem, TagsmokeFileError
-from pytest_tagsmoke.policy import CORE_DIMENSIONS, DEFAULT_ENVIRONMENTS, TagPolicy
+from pytest_tagsmoke.policy import (
+    CORE_DIMENSIONS,
+    DEFAULT_ALIASES,
+    DEFAULT_ENVIRONMENTS,
+    TagPolicy,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -222,6 +227,9 @@ def _build(path: Path, values: dict[str, Any]) -> Profile:
     policy_values = values.get("policy", {})
     policy = TagPolicy(
         dimensions=tuple(policy_values.get("dimensions", CORE_DIMENSIONS)),
+        optional_dimensions=tuple(policy_values.get("optional_dimensions", ())),
+        aliases=policy_values.get("aliases", DEFAULT_ALIASES),
+        shared_environments=frozenset(policy_values.get("shared_environments", ())),
         environments=frozenset(policy_values.get("environments", DEFAULT_ENVIRONMENTS)),
         owners=dict(policy_values.get("owners", {})),
         shared_owners=frozenset(policy_values.get("shared_owners", ())),

@@ -72,6 +72,8 @@ def build_smoke_record(
         },
         "tag_found_in_log": verdict.tag_found_in_log if verdict else "not-checked",
         "untagged_bucket_incremented": verdict.bucket_incremented if verdict else "not-checked",
+        "tags_in_log": dict(verdict.tags_in_log) if verdict else {},
+        "drift": dict(verdict.drift) if verdict else {},
         "bucket": verdict.bucket if verdict else None,
         "detected_reason": verdict.detected_reason if verdict else None,
         "problems": problems,

@@ -128,6 +128,13 @@ class TagsmokeSession:
             return ScenarioFile.from_parent(parent, path=file_path)
         return None
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        endpoint = self._runtime.endpoint_shown if self._runtime else ""
+        self.artifacts.finish(self.profile.policy, endpoint)
+        if self.artifacts.claims and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if self.dry_run_requests:
             terminalreporter.write_sep("-", "tagsmoke dry run: nothing was sent")
@@ -135,7 +142,7 @@ class TagsmokeSession:
                 terminalreporter.write_line(nodeid)
                 for line in text.splitlines():
                     terminalreporter.write_line("    " + line)
-        results = self.artifacts.results
+        results = [r["result"] for r in self.artifacts.records]
         if not results:
             return
         terminalreporter.write_sep("-", "tagsmoke")
@@ -143,6 +150,19 @@ class TagsmokeSession:
             f"{len(results)} smoke records ({results.count('pass')} pass, "
             f"{results.count('fail')} fail): {self.artifacts.records_path}"
         )
+        terminalreporter.write_line(
+            f"summaries: {self.artifacts.folder}/{{summary.json,smoke_test_log.yaml,summary.md}}"
+        )
+        if self.artifacts.claims:
+            terminalreporter.write_line(
+                "tagsmoke pricing guard FAILED: artifacts must carry no cost, price, spend or "
+                "currency amount (a smoke test proves metadata flows, nothing about price). "
+                "Found:",
+                red=True,
+                bold=True,
+            )
+            for claim in self.artifacts.claims:
+                terminalreporter.write_line(f"  {claim}", red=True)
 
     def pytest_unconfigure(self) -> None:
         if self._runtime is not None:

@@ -6,7 +6,7 @@ separate steps.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from pytest_tagsmoke.policy import (
@@ -45,6 +45,8 @@ class Verdict:
     detected_reason: str | None
     tag_found_in_log: YesNo
     bucket_incremented: YesNo
+    tags_in_log: Mapping[str, str | None] = field(default_factory=dict)
+    drift: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -129,7 +131,15 @@ def judge(
                 )
             )
     tag_found: YesNo = "yes" if all(record.get(d) == v for d, v in scenario.tags.items()) else "no"
-    return Verdict(tuple(findings), bucket, found.reason, tag_found, incremented)
+    return Verdict(
+        tuple(findings),
+        bucket,
+        found.reason,
+        tag_found,
+        incremented,
+        tags_in_log={d: record.get(d) for d in policy.all_dimensions},
+        drift=policy.drift(record.values),
+    )
 
 
 def _happy_findings(
@@ -152,12 +162,16 @@ def _happy_findings(
                 else TAG_MISMATCH
             )
             findings.append(
-                Finding(reason, f"{dimension}: sent {sent!r}, the record holds {held!r}")
+                Finding(
+                    reason,
+                    f"{dimension}: sent {sent!r}, the record holds {held!r}"
+                    + _drift_hint(dimension, held, policy),
+                )
             )
     reported = {f.reason for f in findings}
     for reason in found.reasons:
         if reason not in reported:
-            findings.append(Finding(reason, _policy_detail(reason, record)))
+            findings.append(Finding(reason, _policy_detail(reason, record, policy)))
     expected_bucket = scenario.expect.bucket or "attributed"
     if bucket != expected_bucket and not findings:
         findings.append(
@@ -193,6 +207,16 @@ def _error_findings(
     return findings
 
 
+def _drift_hint(dimension: str, value: str | None, policy: TagPolicy) -> str:
+    approved = policy.drift({dimension: value}).get(dimension)
+    if approved is None:
+        return ""
+    return (
+        f" (drift: {value!r} is a known alias of {approved!r}; normalize it where the tag "
+        "is set or at the gateway)"
+    )
+
+
 def _record_field_findings(scenario: Scenario, record: LogRecord) -> list[Finding]:
     findings = []
     for name, wanted in scenario.expect.record.items():
@@ -214,9 +238,11 @@ def _record_field_findings(scenario: Scenario, record: LogRecord) -> list[Findin
     return findings
 
 
-def _policy_detail(reason: str, record: LogRecord) -> str:
+def _policy_detail(reason: str, record: LogRecord, policy: TagPolicy) -> str:
     if reason == INVALID_ENVIRONMENT:
-        return f"environment {record.get('environment')!r} is not an approved value"
+        return f"environment {record.get('environment')!r} is not an approved value" + _drift_hint(
+            "environment", record.get("environment"), policy
+        )
     if reason == "missing_owner":
         return f"owner {record.get('owner')!r} is not in the policy's owner map"
     if reason == "shared_cost_rule_needed":
