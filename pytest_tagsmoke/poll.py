@@ -50,5 +50,9 @@ def wait_for_record(store: LogStore, correlation_id: str, poll: PollConfig) -> P
         retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
         reraise=True,
     )
-    record: LogRecord | None = retrying(store.fetch, correlation_id)
+
+    def fetch() -> LogRecord | None:
+        return store.fetch_many([correlation_id]).get(correlation_id)
+
+    record: LogRecord | None = retrying(fetch)
     return PollResult(record, int(retrying.statistics.get("attempt_number", 1)))

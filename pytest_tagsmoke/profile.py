@@ -18,6 +18,7 @@ from pytest_tagsmoke._rules import (
 from pytest_tagsmoke._validate import schema_problems
 from pytest_tagsmoke._yaml import YamlMap, format_key_path, load_yaml, locate
 from pytest_tagsmoke.errors import Problem, TagsmokeFileError
+from pytest_tagsmoke.logstore.mapping import FieldSpec
 from pytest_tagsmoke.policy import (
     CORE_DIMENSIONS,
     DEFAULT_ALIASES,
@@ -33,15 +34,36 @@ PROFILE_FILENAME = "tagsmoke.yaml"
 _VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
 
 
+AttachKind = Literal["header", "metadata", "tags_header", "json_header"]
+
+
 @dataclass(frozen=True)
 class Attach:
-    """How one dimension travels on the request: an HTTP header or a body ``metadata`` key."""
+    """How one dimension travels on the request.
 
-    kind: Literal["header", "metadata"]
+    ``header``: its own header. ``metadata``: a key of the JSON body's ``metadata`` object
+    (dots nest: ``spend_logs_metadata.team``). ``tags_header``: a ``key:value`` item of a
+    comma-separated header (LiteLLM's ``x-litellm-tags``). ``json_header``: a key of a JSON
+    object header (Cloudflare's ``cf-aig-metadata``). ``key`` is the key used inside a
+    tags or JSON header (default: the dimension).
+    """
+
+    kind: AttachKind
     name: str
+    key: str | None = None
 
     def describe(self) -> str:
-        return f"header {self.name}" if self.kind == "header" else f"metadata.{self.name}"
+        if self.kind == "header":
+            return f"header {self.name}"
+        if self.kind == "metadata":
+            return f"metadata.{self.name}"
+        return f"{self.kind.replace('_', ' ')} {self.name} ({self.key})"
+
+    @classmethod
+    def parse(cls, dimension: str, spec: Mapping[str, str]) -> Attach:
+        kind = next(k for k in ("header", "metadata", "tags_header", "json_header") if k in spec)
+        key = spec.get("key", dimension) if kind in ("tags_header", "json_header") else None
+        return cls(kind, spec[kind], key)  # type: ignore[arg-type]
 
 
 def default_attach(dimension: str) -> Attach:
@@ -50,15 +72,55 @@ def default_attach(dimension: str) -> Attach:
 
 
 @dataclass(frozen=True)
-class LogStoreConfig:
-    """Where records are found: URL templates and the JMESPath field mapping."""
+class CorrelationConfig:
+    """How the fresh correlation id is sent, and which id finds the record.
 
-    record_url: str
+    ``source``: ``sent`` (the store is keyed by the id the harness sent), ``response_header``
+    or ``response_body`` (the store is keyed by an id the gateway answers with, read from
+    ``response_header`` or the JMESPath ``response_path``).
+    """
+
+    header: str | None = "x-correlation-id"
+    metadata: str | None = None
+    prefix: str = "tagsmoke-"
+    format: Literal["hex", "uuid"] = "hex"
+    source: Literal["sent", "response_header", "response_body"] = "sent"
+    response_header: str | None = None
+    response_path: str | None = None
+
+
+@dataclass(frozen=True)
+class LogStoreConfig:
+    """Where records are found (by adapter ``kind``) and how their fields are mapped."""
+
+    kind: Literal["http", "jsonl", "sql"] = "http"
+    fields: Mapping[str, FieldSpec] = field(default_factory=dict)
+    # http
+    record_url: str | None = None
+    method: str = "GET"
+    query: Mapping[str, str] = field(default_factory=dict)
+    body: Any = None
+    auth: Mapping[str, str] = field(default_factory=dict, repr=False)
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    record_path: str | None = None
+    id_field: str | None = None
+    id_separator: str = ","
+    pages: Mapping[str, Any] | None = None
     counts_url: str | None = None
     counts_path: str | None = None
-    record_path: str | None = None
-    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
-    fields: Mapping[str, str] = field(default_factory=dict)
+    # jsonl
+    path: str | None = None
+    # sql
+    url: str | None = field(default=None, repr=False)
+    query_sql: str | None = None
+    counts_query: str | None = None
+
+    def secrets(self) -> list[str]:
+        """Values that must never be shown: auth, headers, the SQL URL's password."""
+        found = [*self.auth.values(), *self.headers.values()]
+        if self.url and "@" in self.url:
+            found.append(self.url)
+        return [v for v in found if v]
 
 
 @dataclass(frozen=True)
@@ -71,15 +133,20 @@ class PollConfig:
     store_errors: int = 3
 
 
-DEFAULT_FIELDS: Mapping[str, str] = {
-    "owner": "tags.owner",
-    "environment": "tags.environment",
-    "use_case": "tags.use_case",
-    "bucket": "bucket",
-    "timestamp": "received_at",
-    "source_record": "source_record",
-    "follow_up": "follow_up",
+DEFAULT_FIELDS: Mapping[str, FieldSpec] = {
+    "owner": FieldSpec("tags.owner"),
+    "environment": FieldSpec("tags.environment"),
+    "use_case": FieldSpec("tags.use_case"),
+    "bucket": FieldSpec("bucket"),
+    "timestamp": FieldSpec("received_at"),
+    "source_record": FieldSpec("source_record"),
+    "follow_up": FieldSpec("follow_up"),
 }
+DEFAULT_LOG_STORE = LogStoreConfig(
+    fields=DEFAULT_FIELDS,
+    record_url="{endpoint}/logs/records/{correlation_id}",
+    counts_url="{endpoint}/logs/buckets",
+)
 
 
 @dataclass(frozen=True)
@@ -92,16 +159,14 @@ class Profile:
     credential_header: str = "Authorization"
     credential_scheme: str = "Bearer"
     request_timeout: float = 10.0
-    correlation_header: str = "x-correlation-id"
-    correlation_prefix: str = "tagsmoke-"
+    correlation: CorrelationConfig = field(default_factory=CorrelationConfig)
     attach: Mapping[str, Attach] = field(default_factory=dict)
     policy: TagPolicy = field(default_factory=TagPolicy)
-    log_store: LogStoreConfig = field(
-        default_factory=lambda: LogStoreConfig("{endpoint}/logs/records/{correlation_id}")
-    )
+    log_store: LogStoreConfig = DEFAULT_LOG_STORE
     poll: PollConfig = field(default_factory=PollConfig)
     scenarios: tuple[str, ...] = ("scenarios/*.yaml", "scenarios/*.yml")
     artifacts: str = "tagsmoke-artifacts"
+    preset: str | None = None
 
     @property
     def base_dir(self) -> Path:
@@ -220,10 +285,40 @@ def _interpolate(value: Any, key_path: list[str | int], ctx: _Context) -> Any:
     return _VAR.sub(substitute, value)
 
 
-def _build(path: Path, values: dict[str, Any]) -> Profile:
-    attach = {
-        dim: Attach(*next(iter(spec.items()))) for dim, spec in values.get("attach", {}).items()
+def _log_store(values: Mapping[str, Any] | None) -> LogStoreConfig:
+    if not values:
+        return DEFAULT_LOG_STORE
+    fields = {
+        **DEFAULT_FIELDS,
+        **{k: FieldSpec.parse(v) for k, v in values.get("fields", {}).items()},
     }
+    plain = (
+        "kind",
+        "record_url",
+        "method",
+        "body",
+        "record_path",
+        "id_field",
+        "id_separator",
+        "counts_url",
+        "counts_path",
+        "path",
+        "url",
+        "counts_query",
+    )
+    kwargs: dict[str, Any] = {key: values[key] for key in plain if key in values}
+    for key in ("query", "auth", "headers"):
+        if key in values and isinstance(values[key], dict):
+            kwargs[key] = dict(values[key])
+    if isinstance(values.get("query"), str):  # an SQL query
+        kwargs["query_sql"] = values["query"]
+    if "pages" in values:
+        kwargs["pages"] = dict(values["pages"])
+    return LogStoreConfig(fields=fields, **kwargs)
+
+
+def _build(path: Path, values: dict[str, Any]) -> Profile:
+    attach = {dim: Attach.parse(dim, spec) for dim, spec in values.get("attach", {}).items()}
     policy_values = values.get("policy", {})
     policy = TagPolicy(
         dimensions=tuple(policy_values.get("dimensions", CORE_DIMENSIONS)),
@@ -235,28 +330,19 @@ def _build(path: Path, values: dict[str, Any]) -> Profile:
         shared_owners=frozenset(policy_values.get("shared_owners", ())),
         follow_up_default=policy_values.get("follow_up_default", "platform-finops"),
     )
-    store_values = values.get("log_store")
-    log_store = (
-        LogStoreConfig(
-            record_url=store_values["record_url"],
-            counts_url=store_values.get("counts_url"),
-            counts_path=store_values.get("counts_path"),
-            record_path=store_values.get("record_path"),
-            headers=dict(store_values.get("headers", {})),
-            fields={**DEFAULT_FIELDS, **store_values.get("fields", {})},
-        )
-        if store_values
-        else LogStoreConfig(
-            "{endpoint}/logs/records/{correlation_id}",
-            "{endpoint}/logs/buckets",
-            fields=DEFAULT_FIELDS,
-        )
-    )
-    poll = PollConfig(**values.get("poll", {}))
-    correlation = values.get("correlation_id", {})
+    correlation_values = dict(values.get("correlation_id", {}))
+    if correlation_values.get("format") == "uuid":
+        correlation_values.setdefault("prefix", "")
+    correlation = CorrelationConfig(**correlation_values)
     kwargs: dict[str, Any] = {
         key: values[key]
-        for key in ("credential_header", "credential_scheme", "request_timeout", "artifacts")
+        for key in (
+            "credential_header",
+            "credential_scheme",
+            "request_timeout",
+            "artifacts",
+            "preset",
+        )
         if key in values
     }
     if "scenarios" in values:
@@ -265,11 +351,10 @@ def _build(path: Path, values: dict[str, Any]) -> Profile:
         path=path,
         endpoint=values.get("endpoint", "").rstrip("/"),
         credential=values.get("credential", PLACEHOLDER_CREDENTIAL),
-        correlation_header=correlation.get("header", "x-correlation-id"),
-        correlation_prefix=correlation.get("prefix", "tagsmoke-"),
+        correlation=correlation,
         attach=attach,
         policy=policy,
-        log_store=log_store,
-        poll=poll,
+        log_store=_log_store(values.get("log_store")),
+        poll=PollConfig(**values.get("poll", {})),
         **kwargs,
     )

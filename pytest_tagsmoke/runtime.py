@@ -5,17 +5,25 @@ Made lazily, before the first scenario is sent, so ``--collect-only`` starts not
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import httpx
+import jmespath
 
 from pytest_tagsmoke._redact import redact_url, scrub
 from pytest_tagsmoke.errors import SetupError
-from pytest_tagsmoke.logstore import LogRecord, LogStoreError
-from pytest_tagsmoke.logstore.http import HttpLogStore
+from pytest_tagsmoke.logstore import LogRecord, LogStore, LogStoreError, open_log_store
+from pytest_tagsmoke.logstore.mapping import scalar
 from pytest_tagsmoke.poll import wait_for_record
-from pytest_tagsmoke.send import PreparedRequest, build_request, new_correlation_id, send
+from pytest_tagsmoke.send import (
+    PreparedRequest,
+    SentRequest,
+    build_request,
+    new_correlation_id,
+    send,
+)
 
 if TYPE_CHECKING:
     from pytest_tagsmoke.artifacts import RunArtifacts
@@ -35,21 +43,48 @@ class Dispatch:
     record: LogRecord | None = None
     setup_problem: str | None = None
     response_text: str = ""
+    lookup_id: str | None = None
 
 
 class Runtime:
     def __init__(self, profile: Profile, artifacts: RunArtifacts) -> None:
         self.profile = profile
         self.artifacts = artifacts
-        self.client = httpx.Client(timeout=profile.request_timeout)
-        self.store = HttpLogStore(profile.log_store, profile.endpoint, self.client)
+        # TCP_NODELAY: small requests are not held back waiting for a delayed ACK.
+        transport = httpx.HTTPTransport(
+            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+        )
+        self.client = httpx.Client(timeout=profile.request_timeout, transport=transport)
         self.endpoint_shown = redact_url(profile.endpoint)
+        self._store: LogStore | None = None
+
+    @property
+    def store(self) -> LogStore:
+        if self._store is None:
+            self._store = open_log_store(
+                self.profile.log_store,
+                endpoint=self.profile.endpoint,
+                base_dir=self.profile.base_dir,
+                client=self.client,
+                policy=self.profile.policy,
+            )
+        return self._store
 
     def secrets(self) -> list[str]:
-        return [self.profile.credential, *self.profile.log_store.headers.values()]
+        return [self.profile.credential, *self.profile.log_store.secrets()]
 
     def scrub(self, text: str) -> str:
         return scrub(text, self.secrets())
+
+    def lookup_id(self, request: PreparedRequest, sent: SentRequest) -> str | None:
+        """The id the log store knows the request by (see ``correlation_id.source``)."""
+        correlation = self.profile.correlation
+        if correlation.source == "response_header" and correlation.response_header:
+            wanted = correlation.response_header.lower()
+            return next((v for k, v in sent.headers.items() if k.lower() == wanted), None)
+        if correlation.source == "response_body" and correlation.response_path:
+            return scalar(jmespath.search(correlation.response_path, sent.body))
+        return request.correlation_id
 
     def dispatch(self, scenario: Scenario) -> Dispatch:
         """Send ``scenario``'s request and wait for its log record.
@@ -57,8 +92,9 @@ class Runtime:
         Transport and log-store trouble is caught into ``setup_problem``; it is a problem of
         the run's setup, never a tagging verdict.
         """
+        correlation = self.profile.correlation
         request = build_request(
-            self.profile, scenario, new_correlation_id(self.profile.correlation_prefix)
+            self.profile, scenario, new_correlation_id(correlation.prefix, correlation.format)
         )
         dispatch = Dispatch(request)
         try:
@@ -73,9 +109,15 @@ class Runtime:
                 ) from None
             dispatch.status, dispatch.retry_count = sent.status, sent.retry_count
             dispatch.response_text = sent.text
-            if scenario.expect.expects_record and sent.status is not None and sent.status < 500:
+            dispatch.lookup_id = self.lookup_id(request, sent)
+            if (
+                scenario.expect.expects_record
+                and dispatch.lookup_id is not None
+                and sent.status is not None
+                and sent.status < 500
+            ):
                 dispatch.record = wait_for_record(
-                    self.store, request.correlation_id, self.profile.poll
+                    self.store, dispatch.lookup_id, self.profile.poll
                 ).record
             if dispatch.counts_before is not None:
                 dispatch.counts_after = self.store.bucket_counts()
@@ -84,5 +126,7 @@ class Runtime:
         return dispatch
 
     def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
         self.client.close()
         self.artifacts.close()

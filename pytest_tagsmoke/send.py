@@ -15,6 +15,8 @@ from pytest_tagsmoke._redact import redact_headers, redact_url
 from pytest_tagsmoke.profile import Attach, Profile, default_attach
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from pytest_tagsmoke.scenario import Scenario
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -51,10 +53,24 @@ class SentRequest:
     status: int | None
     retry_count: int
     text: str = ""  # the start of the response body, for fail-closed error messages
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: Any = None  # the JSON answer, when it is JSON
 
 
-def new_correlation_id(prefix: str) -> str:
-    return f"{prefix}{uuid.uuid4().hex}"
+def new_correlation_id(prefix: str, id_format: str = "hex") -> str:
+    """A fresh id: ``prefix`` + 32 hex digits, or a canonical UUID (Helicone wants one)."""
+    value = uuid.uuid4()
+    return f"{prefix}{value if id_format == 'uuid' else value.hex}"
+
+
+def _set_nested(target: dict[str, Any], dotted: str, value: str) -> None:
+    *parents, last = dotted.split(".")
+    for name in parents:
+        child = target.get(name)
+        if not isinstance(child, dict):
+            child = target[name] = {}
+        target = child
+    target[last] = value
 
 
 def resolve_attach(profile: Profile, scenario: Scenario, dimension: str) -> Attach:
@@ -75,19 +91,32 @@ def build_request(profile: Profile, scenario: Scenario, correlation_id: str) -> 
     spec = scenario.request
     headers = dict(spec.headers)
     headers[profile.credential_header] = profile.authorization_value()
-    headers[profile.correlation_header] = correlation_id
+    correlation = profile.correlation
+    if correlation.header:
+        headers[correlation.header] = correlation_id
     body = copy.deepcopy(spec.json)
+    if not isinstance(body, dict):
+        body = {} if body is None else body
+    if correlation.metadata and isinstance(body, dict):
+        _set_nested(body.setdefault("metadata", {}), correlation.metadata, correlation_id)
     attached: dict[str, str] = {}
+    tag_lists: dict[str, list[str]] = {}
+    json_headers: dict[str, dict[str, str]] = {}
     for dimension, value in scenario.tags.items():
         attach = resolve_attach(profile, scenario, dimension)
         if attach.kind == "header":
             headers[attach.name] = value
-        else:
-            if not isinstance(body, dict):
-                body = {}
-            metadata = body.setdefault("metadata", {})
-            metadata[attach.name] = value
+        elif attach.kind == "tags_header":
+            tag_lists.setdefault(attach.name, []).append(f"{attach.key}:{value}")
+        elif attach.kind == "json_header":
+            json_headers.setdefault(attach.name, {})[attach.key or dimension] = value
+        elif isinstance(body, dict):
+            _set_nested(body.setdefault("metadata", {}), attach.name, value)
         attached[dimension] = attach.describe()
+    for name, items in tag_lists.items():
+        headers[name] = ",".join(items)
+    for name, values in json_headers.items():
+        headers[name] = json.dumps(values, separators=(",", ":"))
     return PreparedRequest(
         method=spec.method,
         url=profile.endpoint + spec.path,
@@ -133,7 +162,16 @@ def send(client: httpx.Client, request: PreparedRequest) -> SentRequest:
         status=response.status_code,
         retry_count=attempts - 1,
         text=response.text[:MAX_TEXT],
+        headers=dict(response.headers),
+        body=_json_or_none(response),
     )
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def render_request(request: PreparedRequest) -> str:

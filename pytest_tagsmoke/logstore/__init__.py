@@ -1,4 +1,8 @@
-"""Log-store adapters: turn "the record for correlation id X" into a flat dict of fields."""
+"""Log-store adapters: turn "the record for correlation id X" into a flat dict of fields.
+
+Three kinds: ``http`` (a JSON API), ``jsonl`` (a file a gateway or log shipper appends to)
+and ``sql`` (SQLite, or PostgreSQL with the ``postgres`` extra).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
+    from pathlib import Path
+
+    import httpx
+
+    from pytest_tagsmoke.policy import TagPolicy
+    from pytest_tagsmoke.profile import LogStoreConfig
 
 
 class LogStoreError(Exception):
@@ -30,8 +40,36 @@ class LogRecord:
 class LogStore(Protocol):
     """What the harness needs from a log store."""
 
-    def fetch(self, correlation_id: str) -> LogRecord | None:
-        """The record for ``correlation_id``, or None while it is not there yet."""
+    def fetch_many(self, correlation_ids: Sequence[str]) -> dict[str, LogRecord]:
+        """The records found for ``correlation_ids`` (absent ids: not there yet)."""
 
     def bucket_counts(self) -> dict[str, int] | None:
         """Records per bucket, or None where the store cannot count."""
+
+    def close(self) -> None:
+        """Release connections and files."""
+
+
+def open_log_store(
+    config: LogStoreConfig,
+    *,
+    endpoint: str,
+    base_dir: Path,
+    client: httpx.Client,
+    policy: TagPolicy,
+) -> LogStore:
+    """The adapter for ``config.kind``; drivers are imported only when used."""
+    from pytest_tagsmoke.logstore.mapping import FieldMapper
+
+    mapper = FieldMapper(config.fields, policy.aliases)
+    if config.kind == "jsonl":
+        from pytest_tagsmoke.logstore.jsonl import JsonlLogStore
+
+        return JsonlLogStore(config, base_dir, mapper)
+    if config.kind == "sql":
+        from pytest_tagsmoke.logstore.sql import SqlLogStore
+
+        return SqlLogStore(config, base_dir, mapper)
+    from pytest_tagsmoke.logstore.http import HttpLogStore
+
+    return HttpLogStore(config, endpoint, client, mapper)
