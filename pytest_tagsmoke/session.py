@@ -279,7 +279,7 @@ class ScenarioItem(pytest.Item):
         endpoint = self.config.getoption("tagsmoke_endpoint") or profile.endpoint
         profile = profile.with_endpoint(endpoint or "<endpoint>")
         request = build_request(profile, self.scenario, "<correlation-id>")
-        secrets = [profile.credential, *profile.log_store.headers.values()]
+        secrets = [profile.credential, *profile.log_store.secrets()]
         self._session.dry_run_requests.append(
             (self.nodeid, scrub(render_request(request), secrets))
         )
@@ -294,6 +294,7 @@ class ScenarioItem(pytest.Item):
             request=dispatch.request,
             http_status=dispatch.status,
             retry_count=dispatch.retry_count,
+            lookup_id=dispatch.lookup_id,
             record=dispatch.record,
             verdict=verdict,
             setup_problem=dispatch.setup_problem,

@@ -39,6 +39,19 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="refuse requests that lack a required tag (HTTP 400)",
     )
+    parser.add_argument(
+        "--jsonl",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="also append every record to this JSONL file",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=None,
+        metavar="URL",
+        help="also copy every record into PostgreSQL (needs psycopg)",
+    )
     args = parser.parse_args(argv)
     gateway = ReferenceGateway(
         args.db,
@@ -46,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         ingest_delay=args.ingest_delay,
         faults=Faults(drop_header=args.drop_header),
         fail_closed=args.fail_closed,
+        jsonl_path=args.jsonl,
+        postgres_url=args.postgres_url,
     )
     with gateway:
         print(

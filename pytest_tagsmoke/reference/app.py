@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 if TYPE_CHECKING:
@@ -44,6 +44,9 @@ class Faults:
     """
 
     drop_header: str | None = None
+    #: How the log API answers record and count reads: ``"500"``, ``"garbage"`` (not JSON)
+    #: or ``"empty"`` (``[]`` forever).
+    store_answer: str | None = None
 
 
 @dataclass
@@ -172,13 +175,29 @@ def create_app(db: LogStoreDB, config: GatewayConfig) -> Starlette:
             headers={CORRELATION_HEADER: correlation_id},
         )
 
-    async def record(request: Request) -> JSONResponse:
+    def store_fault() -> Response | None:
+        answer = config.faults.store_answer
+        if answer == "500":
+            return JSONResponse({"error": "log store unavailable"}, status_code=500)
+        if answer == "garbage":
+            return Response("<html>upstream gone</html>", media_type="text/html")
+        if answer == "empty":
+            return JSONResponse([])
+        return None
+
+    async def record(request: Request) -> Response:
+        fault = store_fault()
+        if fault is not None:
+            return fault
         rows = db.find(request.path_params["correlation_id"])
         if not rows:
             return JSONResponse({"error": "no record for this correlation id yet"}, status_code=404)
         return JSONResponse(rows[0])
 
-    async def buckets(request: Request) -> JSONResponse:
+    async def buckets(request: Request) -> Response:
+        fault = store_fault()
+        if fault is not None and config.faults.store_answer != "empty":
+            return fault
         return JSONResponse(db.bucket_counts())
 
     async def health(request: Request) -> JSONResponse:

@@ -32,8 +32,13 @@ class ReferenceGateway:
         ingest_delay: float = 0.0,
         faults: Faults | None = None,
         fail_closed: bool = False,
+        jsonl_path: Path | None = None,
+        postgres_url: str | None = None,
+        postgres_table: str = "tagsmoke_request_log",
     ) -> None:
-        self.db = LogStoreDB(db_path)
+        self.db = LogStoreDB(
+            db_path, jsonl_path=jsonl_path, postgres_url=postgres_url, postgres_table=postgres_table
+        )
         self.config = GatewayConfig(
             ingest_delay=ingest_delay, faults=faults or Faults(), fail_closed=fail_closed
         )

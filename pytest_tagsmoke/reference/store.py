@@ -32,10 +32,26 @@ BUCKETS = ("attributed", "untagged", "quarantine", "shared")
 
 
 class LogStoreDB:
-    """Thread-safe access to the SQLite file; other processes may read it too (WAL)."""
+    """Thread-safe access to the SQLite file; other processes may read it too (WAL).
 
-    def __init__(self, path: Path) -> None:
+    Like a log shipper, it can also append every record to a JSONL file and copy it into a
+    PostgreSQL table, so each log-store adapter can be tested against a real store.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        jsonl_path: Path | None = None,
+        postgres_url: str | None = None,
+        postgres_table: str = "tagsmoke_request_log",
+    ) -> None:
         self.path = path
+        self.jsonl_path = jsonl_path
+        self._postgres: Any = None
+        self._postgres_table = postgres_table
+        if postgres_url:
+            self._postgres = _connect_postgres(postgres_url, postgres_table)
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -55,7 +71,28 @@ class LogStoreDB:
             cursor = self._conn.execute(
                 f"INSERT INTO request_log ({columns}) VALUES ({placeholders})", values
             )
-            return int(cursor.lastrowid or 0)
+            row_id = int(cursor.lastrowid or 0)
+            record = {"id": row_id, **row, "source_record": f"request_log:{row_id}"}
+            if self.jsonl_path is not None:
+                with self.jsonl_path.open("a", encoding="utf-8") as stream:
+                    stream.write(json.dumps(record) + "\n")
+            if self._postgres is not None:
+                self._postgres.execute(
+                    f"INSERT INTO {self._postgres_table} (id, correlation_id, received_at, "
+                    "tags, bucket, reason, follow_up, response_cost) VALUES "
+                    "(%s, %s, %s, %s, %s, %s, %s, %s)",
+                    (
+                        row_id,
+                        row["correlation_id"],
+                        row["received_at"],
+                        json.dumps(row["tags"]),
+                        row["bucket"],
+                        row["reason"],
+                        row["follow_up"],
+                        row["response_cost"],
+                    ),
+                )
+            return row_id
 
     def find(self, correlation_id: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -76,6 +113,20 @@ class LogStoreDB:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+            if self._postgres is not None:
+                self._postgres.close()
+
+
+def _connect_postgres(url: str, table: str) -> Any:
+    import psycopg
+
+    conn = psycopg.connect(url, autocommit=True)
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {table} (id INTEGER PRIMARY KEY, correlation_id TEXT NOT "
+        "NULL, received_at TEXT NOT NULL, tags JSONB NOT NULL, bucket TEXT NOT NULL, reason "
+        "TEXT, follow_up TEXT, response_cost DOUBLE PRECISION)"
+    )
+    return conn
 
 
 def _decode(row: sqlite3.Row) -> dict[str, Any]:
