@@ -7,6 +7,8 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pytest_tagsmoke._rules import (
@@ -28,7 +30,6 @@ from pytest_tagsmoke.policy import (
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from pathlib import Path
 
 PROFILE_FILENAME = "tagsmoke.yaml"
 _VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
@@ -207,10 +208,57 @@ def load_profile(
     )
     if problems:
         raise TagsmokeFileError(problems)
+    if document.get("preset"):
+        document = _with_preset(document, path)
     values = _interpolate(document, [], _Context(path, document, env, problems))
     if problems and require_env:
         raise TagsmokeFileError(problems)
     return _build(path, values)
+
+
+# Keys whose value a profile replaces whole instead of merging into the preset's.
+_REPLACED = {
+    ("attach", "*"),
+    ("log_store", "fields", "*"),
+    ("log_store", "auth"),
+    ("log_store", "query"),
+    ("log_store", "pages"),
+}
+
+
+def _merge(base: Any, override: Any, key_path: tuple[str, ...] = ()) -> Any:
+    if not (isinstance(base, dict) and isinstance(override, dict)):
+        return override
+    if key_path in _REPLACED or (*key_path[:-1], "*") in _REPLACED:
+        return override
+    merged = YamlMap(base)
+    merged.line, merged.column = getattr(override, "line", 0), getattr(override, "column", 0)
+    merged.key_marks = {**getattr(base, "key_marks", {}), **getattr(override, "key_marks", {})}
+    for key, value in override.items():
+        merged[key] = _merge(base[key], value, (*key_path, key)) if key in base else value
+    return merged
+
+
+def _with_preset(document: YamlMap, path: Path) -> YamlMap:
+    """The profile over its preset's defaults; a preset without a log store needs one."""
+    name = document["preset"]
+    preset_path = Path(str(resources.files("pytest_tagsmoke.presets").joinpath(f"{name}.yaml")))
+    merged: YamlMap = _merge(load_yaml(preset_path), document)
+    if "log_store" not in merged:
+        line, column = locate(document, ["preset"])
+        raise TagsmokeFileError(
+            [
+                Problem(
+                    path,
+                    line,
+                    column,
+                    "preset",
+                    f"preset {name!r} attaches tags but knows no log store for this gateway",
+                    "add a log_store section (http, jsonl or sql) that reads your gateway's logs",
+                )
+            ]
+        )
+    return merged
 
 
 def has_pyproject_table(path: Path) -> bool:

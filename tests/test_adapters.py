@@ -211,4 +211,3 @@ def test_field_decoding() -> None:
         "nested": "7",
     }
     assert mapper.map({"metadata": "{not json"})["environment"] is None
-

@@ -1,0 +1,220 @@
+"""Presets against records shaped exactly as each gateway's docs show them.
+
+The fixtures (tests/fixtures/presets/, each with its source and date) are served over real
+HTTP on 127.0.0.1 (or written to a real JSONL file) and read through the preset's adapter.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from pytest_tagsmoke.errors import TagsmokeFileError
+from pytest_tagsmoke.logstore import open_log_store
+from pytest_tagsmoke.profile import Profile, load_profile
+from pytest_tagsmoke.scenario import Expectation, RequestSpec, Scenario
+from pytest_tagsmoke.send import build_request
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+FIXTURES = Path(__file__).parent / "fixtures" / "presets"
+EXPECTED = {"owner": "team-search", "environment": "staging", "use_case": "semantic-search"}
+ENV = {
+    "LITELLM_MASTER_KEY": "sk-litellm-master-canary",
+    "HELICONE_API_KEY": "sk-helicone-canary",
+    "LANGFUSE_PUBLIC_KEY": "pk-lf-canary",
+    "LANGFUSE_SECRET_KEY": "sk-lf-canary",
+    "CLOUDFLARE_API_TOKEN": "cf-token-canary",
+    "CLOUDFLARE_ACCOUNT_ID": "acc",
+    "CLOUDFLARE_GATEWAY_ID": "gw",
+}
+
+
+class FixtureServer:
+    """Serves fixture answers by path over real HTTP and records what was asked."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Any] = {}
+        self.requests: list[dict[str, Any]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                server.requests.append(
+                    {
+                        "path": parts.path,
+                        "query": parse_qs(parts.query),
+                        "headers": dict(self.headers),
+                    }
+                )
+                answer = server.routes.get(parts.path)
+                body = json.dumps(answer).encode()
+                self.send_response(404 if answer is None else 200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def fixture_server() -> Iterator[FixtureServer]:
+    server = FixtureServer()
+    yield server
+    server.close()
+
+
+def _answer(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text())["answer"]
+
+
+def _profile(tmp_path: Path, text: str, env: dict[str, str] | None = None) -> Profile:
+    path = tmp_path / "tagsmoke.yaml"
+    path.write_text(text)
+    return load_profile(path, environ={**ENV, **(env or {})})
+
+
+def _fetch(profile: Profile, endpoint: str, lookup_id: str) -> dict[str, str | None]:
+    with httpx.Client() as client:
+        store = open_log_store(
+            profile.log_store,
+            endpoint=endpoint,
+            base_dir=profile.base_dir,
+            client=client,
+            policy=profile.policy,
+        )
+        found = store.fetch_many([lookup_id])
+        store.close()
+    return dict(found[lookup_id].values)
+
+
+def _sent(profile: Profile) -> Any:
+    scenario = Scenario(
+        name="s",
+        id="s",
+        path="happy",
+        file=Path("s.yaml"),
+        line=1,
+        request_class="c",
+        tags=EXPECTED,
+        request=RequestSpec(),
+        expect=Expectation(),
+    )
+    return build_request(profile.with_endpoint("http://gateway"), scenario, "tagsmoke-0001")
+
+
+@pytest.mark.parametrize(
+    "fixture", ["litellm-spend-logs.json", "litellm-spend-logs-stringified.json"]
+)
+def test_litellm(tmp_path: Path, fixture_server: FixtureServer, fixture: str) -> None:
+    profile = _profile(tmp_path, "preset: litellm\n")
+    fixture_server.routes["/spend/logs"] = _answer(fixture)
+    values = _fetch(profile, fixture_server.url, "chatcmpl-3c57a1b2")
+    assert {k: values[k] for k in EXPECTED} == EXPECTED
+    assert values["source_record"] == "chatcmpl-3c57a1b2"
+    asked = fixture_server.requests[0]
+    assert asked["query"] == {"request_id": ["chatcmpl-3c57a1b2"]}
+    assert asked["headers"]["Authorization"] == "Bearer sk-litellm-master-canary"
+    request = _sent(profile)
+    assert request.headers["x-litellm-call-id"] == "tagsmoke-0001"
+    assert request.json["metadata"]["spend_logs_metadata"] == EXPECTED
+    assert profile.correlation.source == "response_body"
+
+
+def test_helicone(tmp_path: Path, fixture_server: FixtureServer) -> None:
+    profile = _profile(tmp_path, "preset: helicone\n", {"HELICONE_API_URL": fixture_server.url})
+    record_id = "5b0f6a0e-2a58-4b8e-9d0c-8a2f1e7c3d11"
+    fixture_server.routes[f"/v1/request/{record_id}"] = _answer("helicone-request.json")
+    values = _fetch(profile, "", record_id)
+    assert {k: values[k] for k in EXPECTED} == EXPECTED
+    request = _sent(profile)
+    assert request.headers["Helicone-Property-Use-Case"] == "semantic-search"
+    assert profile.correlation.format == "uuid"
+
+
+def test_langfuse(tmp_path: Path, fixture_server: FixtureServer) -> None:
+    profile = _profile(tmp_path, "preset: langfuse\n", {"LANGFUSE_HOST": fixture_server.url})
+    fixture_server.routes["/api/public/traces/tagsmoke-0001"] = _answer("langfuse-trace.json")
+    values = _fetch(profile, "", "tagsmoke-0001")
+    assert {k: values[k] for k in EXPECTED} == EXPECTED
+    # Basic auth public:secret
+    assert fixture_server.requests[0]["headers"]["Authorization"].startswith("Basic ")
+    request = _sent(profile)
+    assert request.json["metadata"]["trace_id"] == "tagsmoke-0001"
+    assert "x-correlation-id" not in request.headers
+
+
+def test_cloudflare(tmp_path: Path, fixture_server: FixtureServer) -> None:
+    profile = _profile(
+        tmp_path,
+        f"preset: cloudflare\nlog_store:\n  record_url: {fixture_server.url}/logs\n",
+    )
+    fixture_server.routes["/logs"] = _answer("cloudflare-logs.json")
+    values = _fetch(profile, "", "01JD3A7YF8Q8M5F1D2H6M2R9QX")
+    assert {k: values[k] for k in EXPECTED} == EXPECTED
+    assert fixture_server.requests[0]["query"]["page"] == ["1"]
+    request = _sent(profile)
+    assert json.loads(request.headers["cf-aig-metadata"]) == EXPECTED
+
+
+def test_kong(tmp_path: Path) -> None:
+    log = tmp_path / "file-log.json"
+    log.write_text(json.dumps(_answer("kong-file-log.json")) + "\n")
+    profile = _profile(tmp_path, "preset: kong\n", {"KONG_FILE_LOG": str(log)})
+    values = _fetch(profile, "", "b4ab0f9c8e6d4a0f9d3e2c1b0a998877")
+    assert {k: values[k] for k in EXPECTED} == EXPECTED
+    assert profile.correlation.response_header == "X-Kong-Request-Id"
+
+
+def test_openai_compatible_needs_a_log_store(tmp_path: Path) -> None:
+    with pytest.raises(TagsmokeFileError, match="knows no log store for this gateway"):
+        _profile(tmp_path, "preset: openai-compatible\n")
+    profile = _profile(
+        tmp_path, "preset: openai-compatible\nlog_store:\n  kind: jsonl\n  path: logs.jsonl\n"
+    )
+    assert _sent(profile).json["metadata"] == EXPECTED
+
+
+def test_user_keys_override_the_preset(tmp_path: Path) -> None:
+    profile = _profile(
+        tmp_path, "preset: litellm\nattach:\n  owner: {header: x-team}\npoll: {timeout: 5}\n"
+    )
+    assert profile.attach["owner"].kind == "header"
+    assert profile.attach["environment"].name == "spend_logs_metadata.environment"
+    assert (profile.poll.timeout, profile.poll.interval) == (5, 1)
+
+
+def test_missing_preset_secret_says_which_variable(tmp_path: Path) -> None:
+    with pytest.raises(TagsmokeFileError, match="LITELLM_MASTER_KEY is not set"):
+        _profile(tmp_path, "preset: litellm\n", {"LITELLM_MASTER_KEY": ""})
+
+
+def test_unknown_preset(tmp_path: Path) -> None:
+    with pytest.raises(TagsmokeFileError, match=r"preset: expected one of .*'litellm'"):
+        _profile(tmp_path, "preset: litelm\n")
+
+
+def test_no_cost_field_is_read_by_any_preset(tmp_path: Path) -> None:
+    for preset in ("litellm", "helicone", "langfuse", "cloudflare", "kong"):
+        profile = _profile(tmp_path, f"preset: {preset}\n")
+        assert not [f for f in profile.log_store.fields.values() if "cost" in f.path.lower()]
