@@ -141,6 +141,21 @@ def test_litellm(tmp_path: Path, fixture_server: FixtureServer, fixture: str) ->
     assert profile.correlation.source == "response_body"
 
 
+@pytest.mark.parametrize(
+    "fixture", ["litellm-spend-logs.json", "litellm-spend-logs-stringified.json"]
+)
+def test_litellm_request_tags_as_key_value_list(
+    tmp_path: Path, fixture_server: FixtureServer, fixture: str
+) -> None:
+    profile = _profile(
+        tmp_path,
+        "preset: litellm\nlog_store:\n  fields:\n"
+        "    owner: {path: request_tags, decode: tags, then: team}\n",
+    )
+    fixture_server.routes["/spend/logs"] = _answer(fixture)
+    assert _fetch(profile, fixture_server.url, "chatcmpl-3c57a1b2")["owner"] == "team-search"
+
+
 def test_helicone(tmp_path: Path, fixture_server: FixtureServer) -> None:
     profile = _profile(tmp_path, "preset: helicone\n", {"HELICONE_API_URL": fixture_server.url})
     record_id = "5b0f6a0e-2a58-4b8e-9d0c-8a2f1e7c3d11"

@@ -65,6 +65,8 @@ def _decode(value: Any, how: Decode) -> Any:
                 return None
         return value
     if how == "tags":
+        if isinstance(value, str) and value.lstrip().startswith("["):
+            value = _decode(value, "json")  # a list stored as a JSON string
         items = value.split(",") if isinstance(value, str) else value
         result: dict[str, str] = {}
         for item in items if isinstance(items, list) else []:
