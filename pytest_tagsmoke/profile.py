@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 PROFILE_FILENAME = "tagsmoke.yaml"
+PRESETS = ("litellm", "helicone", "langfuse", "cloudflare", "kong", "openai-compatible")
 _VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
 
 
@@ -203,13 +204,14 @@ def load_profile(
     rule_problems = secret_problems(document, path) + claim_problems(
         document, path, [["log_store", "fields"]]
     )
+    if document.get("preset") in PRESETS:
+        # A profile over a preset may be partial: what must hold is the merged profile.
+        document = _with_preset(document, path)
     problems = without_duplicates(
         rule_problems, schema_problems(document, "profile.schema.json", path)
     )
     if problems:
         raise TagsmokeFileError(problems)
-    if document.get("preset"):
-        document = _with_preset(document, path)
     values = _interpolate(document, [], _Context(path, document, env, problems))
     if problems and require_env:
         raise TagsmokeFileError(problems)
