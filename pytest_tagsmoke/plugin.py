@@ -59,6 +59,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="print each scenario's exact request (credentials redacted) and send nothing.",
     )
+    group.addoption(
+        "--tagsmoke-allow-production",
+        action="store_true",
+        default=False,
+        help="send scenarios tagged environment=production, and to hosts the profile lists "
+        "as production_hosts (refused by default).",
+    )
     parser.addini(
         "tagsmoke_profile",
         help="profile file for pytest-tagsmoke (default: tagsmoke.yaml at the rootdir).",

@@ -169,6 +169,7 @@ class Profile:
     scenarios: tuple[str, ...] = ("scenarios/*.yaml", "scenarios/*.yml")
     artifacts: str = "tagsmoke-artifacts"
     preset: str | None = None
+    production_hosts: tuple[str, ...] = ()
 
     @property
     def base_dir(self) -> Path:
@@ -397,6 +398,8 @@ def _build(path: Path, values: dict[str, Any]) -> Profile:
     }
     if "scenarios" in values:
         kwargs["scenarios"] = tuple(values["scenarios"])
+    if "production_hosts" in values:
+        kwargs["production_hosts"] = tuple(values["production_hosts"])
     return Profile(
         path=path,
         endpoint=values.get("endpoint", "").rstrip("/"),

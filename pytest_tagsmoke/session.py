@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -19,13 +21,13 @@ from pytest_tagsmoke.profile import (
     load_profile,
 )
 from pytest_tagsmoke.record import SEED_FIELDS, build_smoke_record
-from pytest_tagsmoke.runtime import Runtime
+from pytest_tagsmoke.runtime import Dispatch, Runtime
 from pytest_tagsmoke.scenario import Mark, Scenario, load_scenario_file
 from pytest_tagsmoke.send import build_request, render_request
-from pytest_tagsmoke.verify import judge
+from pytest_tagsmoke.verify import Verdict, judge
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Generator, Iterator
 
 SESSION_KEY = pytest.StashKey["TagsmokeSession"]()
 
@@ -56,6 +58,9 @@ class TagsmokeSession:
         self._runtime_error: str | None = None
         self.scenario_files = self._glob_scenarios()
         self.dry_run = bool(config.getoption("tagsmoke_dry_run"))
+        self.allow_production = bool(config.getoption("tagsmoke_allow_production"))
+        # Under pytest-xdist, workers send and judge; the controller writes the artifacts.
+        self.is_worker = hasattr(config, "workerinput")
         self.dry_run_requests: list[tuple[str, str]] = []
 
     @classmethod
@@ -128,10 +133,36 @@ class TagsmokeSession:
             return ScenarioFile.from_parent(parent, path=file_path)
         return None
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        """Carry the smoke record on the report: under xdist only the controller writes."""
+        report = yield
+        if isinstance(item, ScenarioItem):
+            if item.smoke is not None and not item.smoke_sent:
+                report.tagsmoke_record = item.smoke  # type: ignore[attr-defined]
+                item.smoke_sent = True
+            if item.dry_run_text is not None and call.when == "call":
+                report.tagsmoke_dry_run = item.dry_run_text  # type: ignore[attr-defined]
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if self.is_worker:
+            return
+        record = getattr(report, "tagsmoke_record", None)
+        if record is not None:
+            self.artifacts.write_record({**record, "run_id": self.artifacts.run_id})
+        dry_run = getattr(report, "tagsmoke_dry_run", None)
+        if dry_run is not None:
+            self.dry_run_requests.append((report.nodeid, dry_run))
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        endpoint = self._runtime.endpoint_shown if self._runtime else ""
-        self.artifacts.finish(self.profile.policy, endpoint)
+        if self.is_worker:
+            return
+        endpoints = {r["endpoint"] for r in self.artifacts.records}
+        self.artifacts.finish(self.profile.policy, ", ".join(sorted(endpoints)))
         if self.artifacts.claims and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -169,6 +200,29 @@ class TagsmokeSession:
             self._runtime.close()
         self.artifacts.close()
 
+    # -- production safety ---------------------------------------------------------------
+    def _production_host(self, endpoint: str) -> str | None:
+        """Why ``endpoint`` is refused (a production host), or None."""
+        host = urlsplit(endpoint).hostname or ""
+        if self.allow_production or not any(
+            fnmatch.fnmatch(host, pattern) for pattern in self.profile.production_hosts
+        ):
+            return None
+        return (
+            f"refused: the endpoint host {host!r} matches the profile's production_hosts; "
+            "smoke traffic must not pollute a production budget. Pass "
+            "--tagsmoke-allow-production to send it anyway"
+        )
+
+    def production_refusal(self, scenario: Scenario) -> str | None:
+        if self.allow_production or scenario.tags.get("environment") != "production":
+            return None
+        return (
+            "refused: the scenario sends environment=production; smoke traffic must not "
+            "pollute a production budget. Pass --tagsmoke-allow-production to send it "
+            "anyway"
+        )
+
     # -- runtime -------------------------------------------------------------------------
     def runtime(self) -> Runtime:
         if self._runtime is not None:
@@ -179,10 +233,11 @@ class TagsmokeSession:
                 or self.profile.endpoint
                 or self.config.hook.pytest_tagsmoke_endpoint(config=self.config)
             )
-            if endpoint:
+            refusal = self._production_host(endpoint) if endpoint else None
+            if endpoint and refusal is None:
                 self._runtime = Runtime(self.profile.with_endpoint(endpoint), self.artifacts)
                 return self._runtime
-            self._runtime_error = (
+            self._runtime_error = refusal or (
                 "no gateway endpoint is configured: set 'endpoint' in the profile, pass "
                 "--tagsmoke-endpoint URL, or implement the pytest_tagsmoke_endpoint hook in a "
                 "conftest.py"
@@ -230,7 +285,11 @@ class ScenarioItem(pytest.Item):
         super().__init__(**kwargs)
         self.scenario = scenario
         self._session = self.config.stash[SESSION_KEY]
-        self._dispatch: Any = None
+        self._dispatch: Dispatch | None = None
+        #: The smoke record once made; the report carries it to the artifact writer.
+        self.smoke: dict[str, Any] | None = None
+        self.smoke_sent = False
+        self.dry_run_text: str | None = None
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.scenario.line - 1, f"tagsmoke: {self.scenario.name}"
@@ -238,6 +297,9 @@ class ScenarioItem(pytest.Item):
     def setup(self) -> None:
         if self._session.dry_run:
             return
+        refusal = self._session.production_refusal(self.scenario)
+        if refusal is not None:
+            pytest.fail(f"tagsmoke setup error: {refusal}", pytrace=False)
         try:
             runtime = self._session.runtime()
         except SetupError as exc:
@@ -245,7 +307,7 @@ class ScenarioItem(pytest.Item):
         dispatch = runtime.dispatch(self.scenario)
         self._dispatch = dispatch
         if dispatch.setup_problem is not None:
-            smoke = self._write(runtime, None)
+            smoke = self._make_smoke(runtime, dispatch, None)
             pytest.fail(
                 f"tagsmoke setup error (not a tagging verdict): {dispatch.setup_problem}"
                 f"\n  scenario: {self.scenario.name}\n  correlation id: "
@@ -259,6 +321,8 @@ class ScenarioItem(pytest.Item):
             return
         runtime = self._session.runtime()
         dispatch = self._dispatch
+        assert dispatch is not None
+        assert dispatch.status is not None
         verdict = judge(
             self.scenario,
             runtime.profile.policy,
@@ -268,7 +332,7 @@ class ScenarioItem(pytest.Item):
             dispatch.counts_after,
             dispatch.response_text,
         )
-        smoke = self._write(runtime, verdict)
+        smoke = self._make_smoke(runtime, dispatch, verdict)
         if not verdict.passed:
             held = dict(dispatch.record.values) if dispatch.record else None
             pytest.fail(runtime.scrub(failure_message(smoke, held)), pytrace=False)
@@ -280,14 +344,13 @@ class ScenarioItem(pytest.Item):
         profile = profile.with_endpoint(endpoint or "<endpoint>")
         request = build_request(profile, self.scenario, "<correlation-id>")
         secrets = [profile.credential, *profile.log_store.secrets()]
-        self._session.dry_run_requests.append(
-            (self.nodeid, scrub(render_request(request), secrets))
-        )
+        self.dry_run_text = scrub(render_request(request), secrets)
 
-    def _write(self, runtime: Runtime, verdict: Any) -> dict[str, Any]:
-        dispatch = self._dispatch
+    def _make_smoke(
+        self, runtime: Runtime, dispatch: Dispatch, verdict: Verdict | None
+    ) -> dict[str, Any]:
         smoke = build_smoke_record(
-            run_id=runtime.artifacts.folder.name,
+            run_id=runtime.artifacts.run_id,
             scenario=self.scenario,
             policy=runtime.profile.policy,
             endpoint=runtime.endpoint_shown,
@@ -299,7 +362,7 @@ class ScenarioItem(pytest.Item):
             verdict=verdict,
             setup_problem=dispatch.setup_problem,
         )
-        runtime.artifacts.write_record(smoke)
+        self.smoke = smoke
         for name in SEED_FIELDS:
             self.user_properties.append((name, smoke[name]))
         return smoke

@@ -13,6 +13,7 @@ from pytest_tagsmoke.policy import (
     GATEWAY_ERROR,
     INVALID_ENVIRONMENT,
     MISSING_TRACE,
+    SHARED_COST_RULE_NEEDED,
     TAG_MISMATCH,
     UNTAGGED_NOT_ISOLATED,
     Classification,
@@ -104,6 +105,15 @@ def judge(
     else:
         findings += _error_findings(scenario, policy, found, bucket)
     findings += _record_field_findings(scenario, record)
+    if record.count > 1:
+        findings.append(
+            Finding(
+                TAG_MISMATCH,
+                f"{record.count} log records for one correlation "
+                f"id: the request would be counted {record.count} "
+                "times",
+            )
+        )
     for name in ("timestamp", "source_record"):
         if not record.get(name):
             findings.append(
@@ -173,7 +183,16 @@ def _happy_findings(
         if reason not in reported:
             findings.append(Finding(reason, _policy_detail(reason, record, policy)))
     expected_bucket = scenario.expect.bucket or "attributed"
-    if bucket != expected_bucket and not findings:
+    if bucket == "shared" and expected_bucket != "shared" and not findings:
+        findings.append(
+            Finding(
+                SHARED_COST_RULE_NEEDED,
+                "the gateway put the request in the "
+                "shared bucket: no allocation rule "
+                "is documented for it",
+            )
+        )
+    elif bucket != expected_bucket and not findings:
         findings.append(
             Finding(
                 TAG_MISMATCH, f"the record is in bucket {bucket!r}, expected {expected_bucket!r}"

@@ -32,6 +32,8 @@ class LogRecord:
     """
 
     values: Mapping[str, str | None]
+    #: How many records the store holds for the id; more than one means double counting.
+    count: int = 1
 
     def get(self, name: str) -> str | None:
         return self.values.get(name)

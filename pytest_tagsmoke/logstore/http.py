@@ -153,14 +153,19 @@ class HttpLogStore:
         self, ids: Sequence[str], records: Sequence[Mapping[str, Any]]
     ) -> dict[str, LogRecord]:
         if self._id_field is None:
-            return {ids[0]: LogRecord(self._mapper.map(records[0]))} if records else {}
+            # The query was for one id: everything it answered is that id's.
+            if not records:
+                return {}
+            return {ids[0]: LogRecord(self._mapper.map(records[0]), count=len(records))}
         wanted = set(ids)
-        found: dict[str, LogRecord] = {}
+        matched: dict[str, list[Mapping[str, Any]]] = {}
         for record in records:
             key = scalar(self._id_field.search(record))
-            if key in wanted and key not in found:
-                found[key] = LogRecord(self._mapper.map(record))
-        return found
+            if key in wanted and key is not None:
+                matched.setdefault(key, []).append(record)
+        return {
+            key: LogRecord(self._mapper.map(rs[0]), count=len(rs)) for key, rs in matched.items()
+        }
 
     def fetch_many(self, correlation_ids: Sequence[str]) -> dict[str, LogRecord]:
         if self._batched and len(correlation_ids) > 1:

@@ -72,8 +72,11 @@ class JsonlLogStore:
             raise LogStoreError(f"{path}:{self._lines[path]}: the log line is not a JSON object")
         key = scalar(self._id_field.search(document))
         record = LogRecord(self._mapper.map(document))
-        if key is not None and key not in self._records:
-            self._records[key] = record
+        if key is not None:
+            first = self._records.get(key)
+            self._records[key] = (
+                record if first is None else LogRecord(first.values, count=first.count + 1)
+            )
         bucket = record.get("bucket")
         if bucket is not None:
             self._buckets[bucket] += 1

@@ -44,7 +44,7 @@ class SqlLogStore:
             self.queries += 1
             rows = self._db.rows(self._query, {"correlation_id": correlation_id})
             if rows:
-                found[correlation_id] = LogRecord(self._mapper.map(rows[0]))
+                found[correlation_id] = LogRecord(self._mapper.map(rows[0]), count=len(rows))
         return found
 
     def bucket_counts(self) -> dict[str, int] | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import random
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -33,20 +34,45 @@ CORRELATION_HEADER = "x-correlation-id"
 # A made-up per-token figure so records carry a cost column the way real gateways' do
 # (LiteLLM's response_cost): the harness must never copy it into an artifact.
 _FAKE_COST_PER_TOKEN = 1.5e-06
+_DRIFT = frozenset({"prod", "prd", "live"})
 
 
 @dataclass
 class Faults:
-    """Switchable faults; change them while the gateway runs, they apply to the next request.
+    """Switchable faults, one per failure mode of the seeds; change them while the gateway
+    runs, they apply to the next request. docs/faults.md lists each with its verdict."""
 
-    ``drop_header``: the dimension whose ``x-tag-*`` header the gateway ignores, as a deploy
-    that stopped forwarding it would.
-    """
-
+    #: The dimension whose ``x-tag-*`` header the gateway ignores (a deploy stopped
+    #: forwarding it).
     drop_header: str | None = None
+    #: Body ``metadata`` is not copied into the record (middleware stopped copying it).
+    drop_metadata: bool = False
+    #: The dimension the record loses however it was sent (e.g. the owner goes missing).
+    drop_dimension: str | None = None
+    #: Drifted environments (``prd``) pass through as if approved, not quarantined.
+    pass_drift: bool = False
+    #: Untagged traffic is merged into this team's attributed total (no default fallback).
+    merge_untagged_into: str | None = None
+    #: Every record says this environment whatever was sent (tag pollution).
+    hardcode_environment: str | None = None
+    #: This environment's traffic is routed to the shared bucket, with no rule.
+    shared_environment: str | None = None
+    #: The record is never written (lost trace).
+    lose_records: bool = False
+    #: Every record is written twice.
+    duplicate_records: bool = False
     #: How the log API answers record and count reads: ``"500"``, ``"garbage"`` (not JSON)
     #: or ``"empty"`` (``[]`` forever).
     store_answer: str | None = None
+    #: The gateway answers this status (e.g. 503, 429) to the next ``gateway_failures``
+    #: chat requests, with ``Retry-After: retry_after`` when set.
+    gateway_status: int | None = None
+    gateway_failures: int = 0
+    retry_after: float | None = None
+    #: Seconds the gateway waits before answering a chat request.
+    slow: float = 0.0
+    #: Random ingestion lag, uniform in [0, ingest_jitter] seconds, on top of ingest_delay.
+    ingest_jitter: float = 0.0
 
 
 @dataclass
@@ -69,7 +95,7 @@ def _read_tags(
     tags: dict[str, str] = {}
     sources: dict[str, str] = {}
     metadata = body.get("metadata") if isinstance(body, dict) else None
-    if isinstance(metadata, dict):
+    if isinstance(metadata, dict) and not faults.drop_metadata:
         for key, value in metadata.items():
             if isinstance(value, str) and value:
                 tags[key] = value
@@ -85,7 +111,15 @@ def _read_tags(
 
 
 def _route(tags: dict[str, str], config: GatewayConfig) -> tuple[str, str | None, str | None]:
+    faults = config.faults
     missing = [d for d in config.required if not tags.get(d)]
+    if missing and faults.merge_untagged_into:
+        tags.setdefault("owner", faults.merge_untagged_into)
+        return "attributed", None, None
+    if not missing and faults.shared_environment == tags["environment"]:
+        return "shared", "shared_cost_rule_needed", "shared environment: no allocation rule"
+    if not missing and faults.pass_drift and tags["environment"] in _DRIFT:
+        return "attributed", None, None
     if missing:
         reason = (
             "missing_environment"
@@ -123,8 +157,24 @@ def create_app(db: LogStoreDB, config: GatewayConfig) -> Starlette:
                 {"error": {"message": "the body is not JSON", "type": "invalid_request_error"}},
                 status_code=400,
             )
+        faults = config.faults
+        if faults.slow > 0:
+            await asyncio.sleep(faults.slow)
+        if faults.gateway_status is not None and faults.gateway_failures > 0:
+            faults.gateway_failures -= 1
+            retry = {"retry-after": f"{faults.retry_after:g}"} if faults.retry_after else {}
+            return JSONResponse(
+                {"error": {"message": "upstream unavailable"}},
+                status_code=faults.gateway_status,
+                headers=retry,
+            )
         correlation_id = request.headers.get(CORRELATION_HEADER) or f"ref-{uuid.uuid4().hex}"
-        tags, sources = _read_tags(request, body, config.faults)
+        tags, sources = _read_tags(request, body, faults)
+        if faults.drop_dimension:
+            tags.pop(faults.drop_dimension, None)
+            sources.pop(faults.drop_dimension, None)
+        if faults.hardcode_environment:
+            tags["environment"] = faults.hardcode_environment
         bucket, reason, follow_up = _route(tags, config)
         if config.fail_closed and bucket == "untagged":
             return JSONResponse(
@@ -153,10 +203,13 @@ def create_app(db: LogStoreDB, config: GatewayConfig) -> Starlette:
             "follow_up": follow_up,
             "response_cost": 2 * _FAKE_COST_PER_TOKEN,
         }
-        if config.ingest_delay > 0:
-            asyncio.get_running_loop().call_later(config.ingest_delay, db.insert, row)
-        else:
-            db.insert(row)
+        copies = 0 if faults.lose_records else 2 if faults.duplicate_records else 1
+        delay = config.ingest_delay + random.uniform(0, faults.ingest_jitter)
+        for _ in range(copies):
+            if delay > 0:
+                asyncio.get_running_loop().call_later(delay, db.insert, row)
+            else:
+                db.insert(row)
         return JSONResponse(
             {
                 "id": completion_id,
@@ -190,6 +243,8 @@ def create_app(db: LogStoreDB, config: GatewayConfig) -> Starlette:
         if fault is not None:
             return fault
         rows = db.find(request.path_params["correlation_id"])
+        if len(rows) > 1:
+            return JSONResponse(rows)  # duplicates: every record, as a list
         if not rows:
             return JSONResponse({"error": "no record for this correlation id yet"}, status_code=404)
         return JSONResponse(rows[0])
