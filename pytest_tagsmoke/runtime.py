@@ -110,11 +110,13 @@ class Runtime:
             dispatch.status, dispatch.retry_count = sent.status, sent.retry_count
             dispatch.response_text = sent.text
             dispatch.lookup_id = self.lookup_id(request, sent)
+            # An answer other than the expected one (a 4xx, a 5xx after the retries) means
+            # no record is coming: the verdict is gateway_error, not a wait for the deadline.
             if (
                 scenario.expect.expects_record
                 and dispatch.lookup_id is not None
                 and sent.status is not None
-                and sent.status < 500
+                and scenario.expect.status_matches(sent.status)
             ):
                 dispatch.record = wait_for_record(
                     self.store, dispatch.lookup_id, self.profile.poll

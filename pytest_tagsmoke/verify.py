@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Literal
 from pytest_tagsmoke.policy import (
     GATEWAY_ERROR,
     INVALID_ENVIRONMENT,
+    MISSING_ENVIRONMENT,
+    MISSING_OWNER,
     MISSING_TRACE,
     SHARED_COST_RULE_NEEDED,
     TAG_MISMATCH,
@@ -142,7 +144,7 @@ def judge(
             )
     tag_found: YesNo = "yes" if all(record.get(d) == v for d, v in scenario.tags.items()) else "no"
     return Verdict(
-        tuple(findings),
+        tuple(sorted(findings, key=_rank)),
         bucket,
         found.reason,
         tag_found,
@@ -224,6 +226,23 @@ def _error_findings(
             )
         )
     return findings
+
+
+_ORDER = (
+    GATEWAY_ERROR,
+    MISSING_TRACE,
+    MISSING_ENVIRONMENT,
+    INVALID_ENVIRONMENT,
+    MISSING_OWNER,
+    SHARED_COST_RULE_NEEDED,
+    UNTAGGED_NOT_ISOLATED,
+    TAG_MISMATCH,
+)
+
+
+def _rank(finding: Finding) -> int:
+    """The smoke record names one reason: the most fundamental problem found."""
+    return _ORDER.index(finding.reason) if finding.reason in _ORDER else len(_ORDER)
 
 
 def _drift_hint(dimension: str, value: str | None, policy: TagPolicy) -> str:
