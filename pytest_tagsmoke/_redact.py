@@ -30,6 +30,21 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
+def url_secrets(url: str) -> list[str]:
+    """The secrets a URL carries: its password and its secret-looking query values."""
+    parts = urlsplit(url)
+    found = [parts.password] if parts.password else []
+    found += [v for k, v in parse_qsl(parts.query) if _SECRET_NAME.search(k) and v]
+    return found
+
+
+def join_url(endpoint: str, path: str) -> str:
+    """``path`` appended to ``endpoint``'s path, keeping the endpoint's query string."""
+    parts = urlsplit(endpoint)
+    joined = parts.path.rstrip("/") + path
+    return urlunsplit((parts.scheme, parts.netloc, joined, parts.query, parts.fragment))
+
+
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """A copy of ``headers`` with every credential-carrying value replaced."""
     return {k: (REDACTED if _SECRET_NAME.search(k) else v) for k, v in headers.items()}

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import httpx
 import jmespath
 
-from pytest_tagsmoke._redact import redact_url, scrub
+from pytest_tagsmoke._redact import redact_url, scrub, url_secrets
 from pytest_tagsmoke.errors import SetupError
 from pytest_tagsmoke.logstore import LogRecord, LogStore, LogStoreError, open_log_store
 from pytest_tagsmoke.logstore.mapping import scalar
@@ -71,7 +71,11 @@ class Runtime:
         return self._store
 
     def secrets(self) -> list[str]:
-        return [self.profile.credential, *self.profile.log_store.secrets()]
+        return [
+            self.profile.credential,
+            *self.profile.log_store.secrets(),
+            *url_secrets(self.profile.endpoint),
+        ]
 
     def scrub(self, text: str) -> str:
         return scrub(text, self.secrets())

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import tenacity
 
-from pytest_tagsmoke._redact import redact_headers, redact_url
+from pytest_tagsmoke._redact import join_url, redact_headers, redact_url
 from pytest_tagsmoke.profile import Attach, Profile, default_attach
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ def build_request(profile: Profile, scenario: Scenario, correlation_id: str) -> 
         headers[name] = json.dumps(values, separators=(",", ":"))
     return PreparedRequest(
         method=spec.method,
-        url=profile.endpoint + spec.path,
+        url=join_url(profile.endpoint, spec.path),
         headers=headers,
         json=body,
         correlation_id=correlation_id,

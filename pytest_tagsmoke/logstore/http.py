@@ -10,7 +10,7 @@ from urllib.parse import quote
 import httpx
 import jmespath
 
-from pytest_tagsmoke._redact import redact_url
+from pytest_tagsmoke._redact import join_url, redact_url
 from pytest_tagsmoke.logstore import LogRecord, LogStoreError
 from pytest_tagsmoke.logstore.mapping import scalar
 
@@ -55,6 +55,9 @@ class HttpLogStore:
 
     # -- templates ------------------------------------------------------------------------
     def _fill(self, value: Any, ids: Sequence[str], *, url: bool = False) -> Any:
+        if url and isinstance(value, str) and value.startswith("{endpoint}"):
+            # Keep the endpoint's own query string (and credentials) where a URL wants them.
+            return join_url(self._endpoint, self._fill(value[len("{endpoint}"):], ids, url=True))
         if isinstance(value, str):
             first = ids[0] if ids else ""
             joined = self._config.id_separator.join(ids)
