@@ -66,6 +66,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="send scenarios tagged environment=production, and to hosts the profile lists "
         "as production_hosts (refused by default).",
     )
+    group.addoption(
+        "--tagsmoke-concurrency",
+        type=int,
+        metavar="N",
+        default=16,
+        help="requests in flight at once when the run sends every scenario first (default 16).",
+    )
+    group.addoption(
+        "--tagsmoke-serial",
+        action="store_true",
+        default=False,
+        help="send and verify one scenario at a time instead of sending every scenario first.",
+    )
     parser.addini(
         "tagsmoke_profile",
         help="profile file for pytest-tagsmoke (default: tagsmoke.yaml at the rootdir).",

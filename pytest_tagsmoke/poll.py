@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import tenacity
@@ -11,13 +11,20 @@ from tenacity.stop import stop_base
 from pytest_tagsmoke.logstore import LogRecord, LogStore, LogStoreError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from pytest_tagsmoke.profile import PollConfig
 
 
-@dataclass(frozen=True)
+@dataclass
 class PollResult:
-    record: LogRecord | None  # None: the deadline passed (missing_trace)
-    polls: int
+    records: dict[str, LogRecord] = field(default_factory=dict)  # absent: missing_trace
+    polls: int = 0
+
+    @property
+    def record(self) -> LogRecord | None:
+        """The one record of a single-id poll."""
+        return next(iter(self.records.values()), None)
 
 
 class _StoreErrorBudget(stop_base):
@@ -33,26 +40,38 @@ class _StoreErrorBudget(stop_base):
         return self.errors >= self.budget
 
 
-def wait_for_record(store: LogStore, correlation_id: str, poll: PollConfig) -> PollResult:
-    """Poll until the record appears or ``poll.timeout`` passes.
+def wait_for_records(store: LogStore, lookup_ids: Sequence[str], poll: PollConfig) -> PollResult:
+    """Poll until every id's record appears or ``poll.timeout`` passes.
 
-    "Not yet" answers are retried until the deadline; store errors only ``poll.store_errors``
-    times, then :class:`LogStoreError` is raised (a setup problem, not a tagging verdict).
+    Each tick asks the store once for all the ids still outstanding (stores that can answer
+    several ids in one query do so), on an exponential schedule with jitter from
+    ``poll.interval`` up to ``poll.max_interval``. Found ids are never asked for again: a
+    found record's verdict is final, never retried into a pass. "Not yet" answers are
+    retried until the deadline; store errors only ``poll.store_errors`` times, then
+    :class:`LogStoreError` is raised (a setup problem, not a tagging verdict).
     """
+    result = PollResult()
+    outstanding = list(dict.fromkeys(lookup_ids))
+
+    def tick() -> int:
+        result.polls += 1
+        found = store.fetch_many(outstanding)
+        result.records.update(found)
+        outstanding[:] = [i for i in outstanding if i not in found]
+        return len(outstanding)
+
+    if not outstanding:
+        return result
     retrying = tenacity.Retrying(
         stop=tenacity.stop_any(
             tenacity.stop_after_delay(poll.timeout), _StoreErrorBudget(poll.store_errors)
         ),
         wait=tenacity.wait_exponential(multiplier=poll.interval, max=poll.max_interval)
         + tenacity.wait_random(0, poll.interval),
-        retry=tenacity.retry_if_result(lambda record: record is None)
+        retry=tenacity.retry_if_result(lambda left: left > 0)
         | tenacity.retry_if_exception_type(LogStoreError),
         retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
         reraise=True,
     )
-
-    def fetch() -> LogRecord | None:
-        return store.fetch_many([correlation_id]).get(correlation_id)
-
-    record: LogRecord | None = retrying(fetch)
-    return PollResult(record, int(retrying.statistics.get("attempt_number", 1)))
+    retrying(tick)
+    return result

@@ -6,17 +6,18 @@ Made lazily, before the first scenario is sent, so ``--collect-only`` starts not
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import httpx
 import jmespath
 
 from pytest_tagsmoke._redact import redact_url, scrub, url_secrets
-from pytest_tagsmoke.errors import SetupError
 from pytest_tagsmoke.logstore import LogRecord, LogStore, LogStoreError, open_log_store
 from pytest_tagsmoke.logstore.mapping import scalar
-from pytest_tagsmoke.poll import wait_for_record
+from pytest_tagsmoke.poll import wait_for_records
 from pytest_tagsmoke.send import (
     PreparedRequest,
     SentRequest,
@@ -24,8 +25,11 @@ from pytest_tagsmoke.send import (
     new_correlation_id,
     send,
 )
+from pytest_tagsmoke.verify import expected_classification
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from pytest_tagsmoke.artifacts import RunArtifacts
     from pytest_tagsmoke.profile import Profile
     from pytest_tagsmoke.scenario import Scenario
@@ -44,6 +48,20 @@ class Dispatch:
     setup_problem: str | None = None
     response_text: str = ""
     lookup_id: str | None = None
+    scenario: Scenario = field(default=None, repr=False)  # type: ignore[assignment]
+
+    @property
+    def awaits_record(self) -> bool:
+        """Sent, answered as expected, with an id to look for: a record should come."""
+        return (
+            self.setup_problem is None
+            and self.status is not None
+            and self.lookup_id is not None
+            and self.scenario.expect.expects_record
+            # Any other answer (a 4xx, a 5xx after the retries) means no record is coming:
+            # the verdict is gateway_error, not a wait for the deadline.
+            and self.scenario.expect.status_matches(self.status)
+        )
 
 
 class Runtime:
@@ -90,46 +108,81 @@ class Runtime:
             return scalar(jmespath.search(correlation.response_path, sent.body))
         return request.correlation_id
 
-    def dispatch(self, scenario: Scenario) -> Dispatch:
-        """Send ``scenario``'s request and wait for its log record.
-
-        Transport and log-store trouble is caught into ``setup_problem``; it is a problem of
-        the run's setup, never a tagging verdict.
-        """
+    def send_one(self, scenario: Scenario) -> Dispatch:
+        """The sending step: build the request, send it, note the id the store will know."""
         correlation = self.profile.correlation
         request = build_request(
             self.profile, scenario, new_correlation_id(correlation.prefix, correlation.format)
         )
-        dispatch = Dispatch(request)
+        dispatch = Dispatch(request, scenario=scenario)
         try:
-            if scenario.expect.untagged_count == "increments":
-                dispatch.counts_before = self.store.bucket_counts()
-            try:
-                sent = send(self.client, request)
-            except httpx.TransportError as exc:
-                raise SetupError(
-                    f"the gateway at {self.endpoint_shown} is unreachable: "
-                    f"{type(exc).__name__}: {exc}"
-                ) from None
-            dispatch.status, dispatch.retry_count = sent.status, sent.retry_count
-            dispatch.response_text = sent.text
-            dispatch.lookup_id = self.lookup_id(request, sent)
-            # An answer other than the expected one (a 4xx, a 5xx after the retries) means
-            # no record is coming: the verdict is gateway_error, not a wait for the deadline.
-            if (
-                scenario.expect.expects_record
-                and dispatch.lookup_id is not None
-                and sent.status is not None
-                and scenario.expect.status_matches(sent.status)
-            ):
-                dispatch.record = wait_for_record(
-                    self.store, dispatch.lookup_id, self.profile.poll
-                ).record
-            if dispatch.counts_before is not None:
-                dispatch.counts_after = self.store.bucket_counts()
-        except (SetupError, LogStoreError) as exc:
-            dispatch.setup_problem = self.scrub(str(exc))
+            sent = send(self.client, request)
+        except httpx.TransportError as exc:
+            dispatch.setup_problem = self.scrub(
+                f"the gateway at {self.endpoint_shown} is unreachable: {type(exc).__name__}: {exc}"
+            )
+            return dispatch
+        dispatch.status, dispatch.retry_count = sent.status, sent.retry_count
+        dispatch.response_text = sent.text
+        dispatch.lookup_id = self.lookup_id(request, sent)
         return dispatch
+
+    def collect(self, dispatches: Sequence[Dispatch]) -> None:
+        """The finding step: wait for every record at once, one store query per tick."""
+        waiting = [d for d in dispatches if d.awaits_record]
+        if not waiting:
+            return
+        try:
+            found = wait_for_records(
+                self.store, [d.lookup_id for d in waiting if d.lookup_id], self.profile.poll
+            ).records
+        except LogStoreError as exc:
+            for d in waiting:
+                d.setup_problem = self.scrub(str(exc))
+            return
+        for d in waiting:
+            d.record = found.get(d.lookup_id or "")
+
+    def _counts(self) -> dict[str, int] | str | None:
+        """The store's bucket counts; the problem's text when they cannot be read."""
+        try:
+            return self.store.bucket_counts()
+        except LogStoreError as exc:
+            return self.scrub(str(exc))
+
+    def dispatch(self, scenario: Scenario) -> Dispatch:
+        """Serial mode: send one scenario and wait for its record."""
+        return self.dispatch_all([scenario], concurrency=1)[0]
+
+    def dispatch_all(self, scenarios: Sequence[Scenario], concurrency: int) -> list[Dispatch]:
+        """Send every scenario first (``concurrency`` at a time), then find every record
+        together: a suite costs about one ingestion lag, not one per scenario.
+
+        Bucket counters are read once before the dispatch and once after the records are
+        found. A scenario's counter check passes when its bucket grew by at least the
+        number of scenarios that expect that bucket. Transport and log-store trouble is
+        caught into ``setup_problem``: a problem of the run's setup, never a verdict.
+        """
+        counting = any(s.expect.untagged_count == "increments" for s in scenarios)
+        before = self._counts() if counting else None
+        with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(scenarios)))) as pool:
+            dispatches = list(pool.map(self.send_one, scenarios))
+        self.collect(dispatches)
+        counted = [d for d in dispatches if d.scenario.expect.untagged_count == "increments"]
+        after = self._counts() if counted and not isinstance(before, str) else before
+        policy = self.profile.policy
+        expected = Counter(expected_classification(d.scenario, policy).bucket for d in counted)
+        for d in counted:
+            if isinstance(after, str):
+                d.setup_problem = d.setup_problem or after
+            elif isinstance(before, dict) and after is not None:
+                # The counter check of judge() passes when after > before: give each
+                # scenario a pair that went up only if its bucket grew by at least as many
+                # records as scenarios of the run expected in it.
+                bucket = expected_classification(d.scenario, policy).bucket
+                d.counts_before = before
+                d.counts_after = {**after, bucket: after.get(bucket, 0) - (expected[bucket] - 1)}
+        return dispatches
 
     def close(self) -> None:
         if self._store is not None:

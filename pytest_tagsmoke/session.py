@@ -61,6 +61,11 @@ class TagsmokeSession:
         self.allow_production = bool(config.getoption("tagsmoke_allow_production"))
         # Under pytest-xdist, workers send and judge; the controller writes the artifacts.
         self.is_worker = hasattr(config, "workerinput")
+        # Send everything first, then verify; xdist workers are fed items one by one, so
+        # they dispatch serially.
+        self.serial = bool(config.getoption("tagsmoke_serial")) or self.is_worker
+        self.concurrency = max(1, int(config.getoption("tagsmoke_concurrency")))
+        self._dispatched: dict[str, Dispatch] = {}
         self.dry_run_requests: list[tuple[str, str]] = []
 
     @classmethod
@@ -223,6 +228,30 @@ class TagsmokeSession:
             "anyway"
         )
 
+    # -- sending -------------------------------------------------------------------------
+    def dispatch_for(self, item: ScenarioItem) -> Dispatch:
+        """``item``'s dispatch. The first item to ask sends every selected scenario at once
+        and waits for all their records together; the others find theirs ready."""
+        runtime = self.runtime()
+        if self.serial:
+            return runtime.dispatch(item.scenario)
+        if item.nodeid not in self._dispatched:
+            batch = [item] + [
+                other
+                for other in item.session.items
+                if isinstance(other, ScenarioItem)
+                and other is not item
+                and other.nodeid not in self._dispatched
+                and other.will_send()
+            ]
+            for member, dispatch in zip(
+                batch,
+                runtime.dispatch_all([m.scenario for m in batch], self.concurrency),
+                strict=True,
+            ):
+                self._dispatched[member.nodeid] = dispatch
+        return self._dispatched.pop(item.nodeid)
+
     # -- runtime -------------------------------------------------------------------------
     def runtime(self) -> Runtime:
         if self._runtime is not None:
@@ -304,7 +333,7 @@ class ScenarioItem(pytest.Item):
             runtime = self._session.runtime()
         except SetupError as exc:
             pytest.fail(f"tagsmoke setup error: {exc}", pytrace=False)
-        dispatch = runtime.dispatch(self.scenario)
+        dispatch = self._session.dispatch_for(self)
         self._dispatch = dispatch
         if dispatch.setup_problem is not None:
             smoke = self._make_smoke(runtime, dispatch, None)
@@ -314,6 +343,13 @@ class ScenarioItem(pytest.Item):
                 f"{smoke['correlation_id']}",
                 pytrace=False,
             )
+
+    def will_send(self) -> bool:
+        """Whether this item's setup will send its request (not skipped, not refused)."""
+        return (
+            self.get_closest_marker("skip") is None
+            and self._session.production_refusal(self.scenario) is None
+        )
 
     def runtest(self) -> None:
         if self._session.dry_run:

@@ -57,7 +57,7 @@ class HttpLogStore:
     def _fill(self, value: Any, ids: Sequence[str], *, url: bool = False) -> Any:
         if url and isinstance(value, str) and value.startswith("{endpoint}"):
             # Keep the endpoint's own query string (and credentials) where a URL wants them.
-            return join_url(self._endpoint, self._fill(value[len("{endpoint}"):], ids, url=True))
+            return join_url(self._endpoint, self._fill(value[len("{endpoint}") :], ids, url=True))
         if isinstance(value, str):
             first = ids[0] if ids else ""
             joined = self._config.id_separator.join(ids)
