@@ -39,10 +39,13 @@ def url_secrets(url: str) -> list[str]:
 
 
 def join_url(endpoint: str, path: str) -> str:
-    """``path`` appended to ``endpoint``'s path, keeping the endpoint's query string."""
+    """``path`` (which may carry its own query) appended to ``endpoint``'s path; the
+    endpoint's query string is kept."""
     parts = urlsplit(endpoint)
+    path, _, query = path.partition("?")
     joined = parts.path.rstrip("/") + path
-    return urlunsplit((parts.scheme, parts.netloc, joined, parts.query, parts.fragment))
+    queries = "&".join(q for q in (query, parts.query) if q)
+    return urlunsplit((parts.scheme, parts.netloc, joined, queries, parts.fragment))
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:

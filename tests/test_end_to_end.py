@@ -124,7 +124,7 @@ def test_unreachable_log_store_is_a_setup_error(
     profile = demo.path / "tagsmoke.yaml"
     profile.write_text(
         profile.read_text().replace(
-            'record_url: "{endpoint}/logs/records/{correlation_id}"',
+            'record_url: "{endpoint}/logs/records?ids={correlation_ids}"',
             'record_url: "http://127.0.0.1:9/records/{correlation_id}"',
         )
     )

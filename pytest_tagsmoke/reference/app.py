@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import random
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +88,8 @@ class GatewayConfig:
     environments: frozenset[str] = APPROVED_ENVIRONMENTS
     required: tuple[str, ...] = REQUIRED_DIMENSIONS
     shared_owners: frozenset[str] = frozenset({"platform-shared"})
+    #: Requests served, by kind: ``chat``, ``log_reads`` (record and count reads).
+    stats: Counter[str] = field(default_factory=Counter)
 
 
 def _read_tags(
@@ -157,6 +160,7 @@ def create_app(db: LogStoreDB, config: GatewayConfig) -> Starlette:
                 {"error": {"message": "the body is not JSON", "type": "invalid_request_error"}},
                 status_code=400,
             )
+        config.stats["chat"] += 1
         faults = config.faults
         if faults.slow > 0:
             await asyncio.sleep(faults.slow)
@@ -238,7 +242,17 @@ def create_app(db: LogStoreDB, config: GatewayConfig) -> Starlette:
             return JSONResponse([])
         return None
 
+    async def records(request: Request) -> Response:
+        """Several records in one query: ``?ids=a,b,c`` answers a list (maybe empty)."""
+        config.stats["log_reads"] += 1
+        fault = store_fault()
+        if fault is not None:
+            return fault
+        wanted = [i for i in request.query_params.get("ids", "").split(",") if i]
+        return JSONResponse(db.find_many(wanted))
+
     async def record(request: Request) -> Response:
+        config.stats["log_reads"] += 1
         fault = store_fault()
         if fault is not None:
             return fault
@@ -250,6 +264,7 @@ def create_app(db: LogStoreDB, config: GatewayConfig) -> Starlette:
         return JSONResponse(rows[0])
 
     async def buckets(request: Request) -> Response:
+        config.stats["log_reads"] += 1
         fault = store_fault()
         if fault is not None and config.faults.store_answer != "empty":
             return fault
@@ -263,6 +278,7 @@ def create_app(db: LogStoreDB, config: GatewayConfig) -> Starlette:
     return Starlette(
         routes=[
             Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+            Route("/logs/records", records, methods=["GET"]),
             Route("/logs/records/{correlation_id}", record, methods=["GET"]),
             Route("/logs/buckets", buckets, methods=["GET"]),
             Route("/health", health, methods=["GET"]),

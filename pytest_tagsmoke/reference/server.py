@@ -12,6 +12,7 @@ from pytest_tagsmoke.reference.app import Faults, GatewayConfig, create_app
 from pytest_tagsmoke.reference.store import LogStoreDB
 
 if TYPE_CHECKING:
+    from collections import Counter
     from pathlib import Path
     from types import TracebackType
 
@@ -50,6 +51,11 @@ class ReferenceGateway:
     @property
     def faults(self) -> Faults:
         return self.config.faults
+
+    @property
+    def stats(self) -> Counter[str]:
+        """Requests served so far: ``chat`` and ``log_reads``."""
+        return self.config.stats
 
     def start(self) -> str:
         # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when

@@ -101,6 +101,17 @@ class LogStoreDB:
             ).fetchall()
         return [_decode(row) for row in rows]
 
+    def find_many(self, correlation_ids: list[str]) -> list[dict[str, Any]]:
+        if not correlation_ids:
+            return []
+        marks = ", ".join("?" for _ in correlation_ids)
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT * FROM request_log WHERE correlation_id IN ({marks}) ORDER BY id",
+                correlation_ids,
+            ).fetchall()
+        return [_decode(row) for row in rows]
+
     def bucket_counts(self) -> dict[str, int]:
         with self._lock:
             rows = self._conn.execute(
