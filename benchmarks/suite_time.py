@@ -75,15 +75,24 @@ def run_tagsmoke(count: int, lag: float) -> dict[str, float | int | None]:
                 text=True,
                 check=False,
             )
-            wall = time.perf_counter() - started
-            reads, chats = gateway.stats["log_reads"], gateway.stats["chat"]
+            return _figures("pytest --tagsmoke", done, started, gateway)
+
+
+def _figures(
+    runner: str,
+    done: subprocess.CompletedProcess[str],
+    started: float,
+    gateway: ReferenceGateway,
+) -> dict[str, float | int | None]:
+    """A finished run's wall time, session time, and what the gateway served it."""
+    wall = time.perf_counter() - started
     if done.returncode != 0:
-        raise SystemExit(f"pytest --tagsmoke failed:\n{done.stdout[-3000:]}")
+        raise SystemExit(f"{runner} failed:\n{done.stdout[-3000:]}")
     return {
         "wall": wall,
         "session": _session_seconds(done.stdout),
-        "queries": reads,
-        "requests": chats,
+        "queries": gateway.stats["log_reads"],
+        "requests": gateway.stats["chat"],
     }
 
 
@@ -148,16 +157,7 @@ def run_tavern(count: int, lag: float) -> dict[str, float | int | None]:
                 check=False,
                 env=env,
             )
-            wall = time.perf_counter() - started
-            reads, chats = gateway.stats["log_reads"], gateway.stats["chat"]
-    if done.returncode != 0:
-        raise SystemExit(f"tavern failed:\n{done.stdout[-3000:]}")
-    return {
-        "wall": wall,
-        "session": _session_seconds(done.stdout),
-        "queries": reads,
-        "requests": chats,
-    }
+            return _figures("tavern", done, started, gateway)
 
 
 def _machine() -> str:

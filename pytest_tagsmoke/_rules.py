@@ -65,6 +65,11 @@ def _walk(node: Any, key_path: list[str | int]) -> Iterator[tuple[list[str | int
             yield from _walk(value, [*key_path, index])
 
 
+def _at(document: Any, path: Path, key_path: list[str | int], message: str, hint: str) -> Problem:
+    line, column = locate(document, key_path)
+    return Problem(path, line, column, format_key_path(key_path), message, hint)
+
+
 def secret_problems(document: Any, path: Path) -> list[Problem]:
     """A literal credential anywhere in the file; the message never shows the value."""
     problems: list[Problem] = []
@@ -73,13 +78,11 @@ def secret_problems(document: Any, path: Path) -> list[Problem]:
             continue
         key = key_path[-1] if key_path else ""
         if (isinstance(key, str) and _SECRET_KEY.match(key)) or _TOKEN.search(value):
-            line, column = locate(document, key_path)
             problems.append(
-                Problem(
+                _at(
+                    document,
                     path,
-                    line,
-                    column,
-                    format_key_path(key_path),
+                    key_path,
                     "a literal credential is not allowed in a file (its value is not shown)",
                     SECRET_HINT,
                 )
@@ -106,13 +109,11 @@ def claim_problems(
         for key_path, _value in _walk(node, list(root)):
             key = key_path[-1] if len(key_path) > len(root) else None
             if isinstance(key, str) and _CLAIM.search(key):
-                line, column = locate(document, key_path)
                 problems.append(
-                    Problem(
+                    _at(
+                        document,
                         path,
-                        line,
-                        column,
-                        format_key_path(key_path),
+                        key_path,
                         CLAIM_WHY,
                         "remove it; verify prices against the provider's pricing page instead",
                     )
