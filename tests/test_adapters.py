@@ -211,3 +211,39 @@ def test_field_decoding() -> None:
         "nested": "7",
     }
     assert mapper.map({"metadata": "{not json"})["environment"] is None
+
+
+def test_id_read_back_from_a_response_header(
+    demo: pytest.Pytester, tagsmoke_gateway: Gateway
+) -> None:
+    """The harness sends no id: the gateway makes one, answers it in a header, logs by it."""
+    profile = demo.path / "tagsmoke.yaml"
+    profile.write_text(
+        profile.read_text().replace(
+            "correlation_id:\n  header: x-correlation-id\n  prefix: tagsmoke-\n",
+            "correlation_id:\n  header: null\n  source: response_header\n"
+            "  response_header: X-Correlation-Id\n",
+        )
+    )
+    demo.runpytest("--tagsmoke", f"--tagsmoke-endpoint={tagsmoke_gateway.url}").assert_outcomes(
+        passed=6
+    )
+    records = read_records(demo.path)
+    assert all(r["lookup_id"].startswith("ref-") for r in records)
+    assert all(r["correlation_id"].startswith("tagsmoke-") for r in records)
+
+
+def test_store_keyed_by_an_id_from_the_response_body(demo: pytest.Pytester, tmp_path: Path) -> None:
+    """Like LiteLLM's SpendLogs: the record is keyed by the completion's id (chatcmpl-…)."""
+    log = tmp_path / "requests.jsonl"
+    profile = demo.path / "tagsmoke.yaml"
+    profile.write_text(
+        profile.read_text().replace(
+            "  prefix: tagsmoke-\n",
+            "  prefix: tagsmoke-\n  source: response_body\n  response_path: id\n",
+        )
+    )
+    _use_log_store(demo.path, f"log_store:\n  kind: jsonl\n  path: {log}\n  id_field: request_id\n")
+    with ReferenceGateway(tmp_path / "log.sqlite", jsonl_path=log) as gateway:
+        demo.runpytest("--tagsmoke", f"--tagsmoke-endpoint={gateway.url}").assert_outcomes(passed=6)
+    assert all(r["lookup_id"].startswith("chatcmpl-ref-") for r in read_records(demo.path))

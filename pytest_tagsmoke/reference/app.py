@@ -195,6 +195,8 @@ def create_app(db: LogStoreDB, config: GatewayConfig) -> Starlette:
         completion_id = f"chatcmpl-ref-{uuid.uuid4().hex[:12]}"
         row = {
             "correlation_id": correlation_id,
+            # Like LiteLLM's SpendLogs.request_id: the completion's id, not the sent one.
+            "request_id": completion_id,
             "received_at": dt.datetime.now(dt.timezone.utc).isoformat(),
             "method": request.method,
             "path": request.url.path,

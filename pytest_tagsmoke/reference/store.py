@@ -14,6 +14,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS request_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     correlation_id TEXT NOT NULL,
+    request_id TEXT,
     received_at TEXT NOT NULL,
     method TEXT NOT NULL,
     path TEXT NOT NULL,
