@@ -96,6 +96,19 @@ def _to_problem(error: jsonschema.ValidationError, document: Any, path: Path) ->
         message = f"{error.instance!r} does not have the expected form ({error.validator_value})"
         if isinstance(schema.get("description"), str):
             hint = schema["description"]
+    elif error.validator == "oneOf" and isinstance(error.instance, dict):
+        # "valid under each of" several {required: [kind]} alternatives: two kinds given.
+        kinds = (
+            [
+                name
+                for alternative in error.validator_value
+                for name in alternative.get("required", [])
+            ]
+            if isinstance(error.validator_value, list)
+            else []
+        )
+        given = [k for k in error.instance if k in kinds]
+        message = f"expected exactly one of {', '.join(kinds)}, found: {', '.join(given)}"
     elif error.validator == "required":
         message = f"missing required key: {error.message.split(' ')[0]}"
     elif error.validator == "enum":

@@ -9,8 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import hypothesis  # noqa: F401  (its pytest plugin imports it at every run's end)
 import pytest
+
+with contextlib.suppress(ImportError):  # a dev dependency; pytest loads this file for
+    # `pytest --tagsmoke` too (testpaths), where only the reference extra may be installed.
+    import hypothesis  # noqa: F401  (its pytest plugin imports it at every run's end)
 
 # Load the plugin's heavy half in this process before pytester's in-process runs start:
 # pytester drops the modules first imported inside an inner run, and some libraries break
