@@ -40,6 +40,7 @@ class Dispatch:
     """A scenario's request, its answer and the log record found for it (the sending step)."""
 
     request: PreparedRequest
+    scenario: Scenario = field(repr=False)
     status: int | None = None
     retry_count: int = 0
     counts_before: dict[str, int] | None = None
@@ -48,7 +49,6 @@ class Dispatch:
     setup_problem: str | None = None
     response_text: str = ""
     lookup_id: str | None = None
-    scenario: Scenario = field(default=None, repr=False)  # type: ignore[assignment]
 
     @property
     def awaits_record(self) -> bool:
