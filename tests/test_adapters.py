@@ -56,13 +56,22 @@ def test_demo_through_the_jsonl_adapter(demo: pytest.Pytester, tmp_path: Path) -
     assert all(r["source_record"].startswith("request_log:") for r in read_records(demo.path))
 
 
-def test_demo_through_the_sqlite_adapter(demo: pytest.Pytester, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "query",
+    [
+        "  query: SELECT * FROM request_log WHERE correlation_id = :correlation_id\n",
+        "  query: SELECT * FROM request_log WHERE correlation_id IN (:correlation_ids)\n"
+        "  id_field: correlation_id\n",
+    ],
+    ids=["one-id-per-query", "many-ids-per-query"],
+)
+def test_demo_through_the_sqlite_adapter(demo: pytest.Pytester, tmp_path: Path, query: str) -> None:
     db = tmp_path / "log.sqlite"
     _use_log_store(
         demo.path,
         f"log_store:\n  kind: sql\n  url: sqlite:///{db}\n"
-        "  query: SELECT * FROM request_log WHERE correlation_id = :correlation_id\n"
-        "  counts_query: SELECT bucket, COUNT(*) AS n FROM request_log GROUP BY bucket\n"
+        + query
+        + "  counts_query: SELECT bucket, COUNT(*) AS n FROM request_log GROUP BY bucket\n"
         + SQL_FIELDS,
     )
     with ReferenceGateway(db, ingest_delay=0.1) as gateway:
@@ -85,7 +94,8 @@ def test_demo_through_the_postgres_adapter(
     _use_log_store(
         demo.path,
         f"log_store:\n  kind: sql\n  url: {POSTGRES_URL}\n"
-        f"  query: SELECT * FROM {postgres_table} WHERE correlation_id = :correlation_id\n"
+        f"  query: SELECT * FROM {postgres_table} WHERE correlation_id IN (:correlation_ids)\n"
+        "  id_field: correlation_id\n"
         f"  counts_query: SELECT bucket, COUNT(*) FROM {postgres_table} GROUP BY bucket\n"
         + SQL_FIELDS,
     )

@@ -11,7 +11,10 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import jmespath
+
 from pytest_tagsmoke.logstore import LogRecord, LogStoreError
+from pytest_tagsmoke.logstore.mapping import scalar
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -20,6 +23,8 @@ if TYPE_CHECKING:
     from pytest_tagsmoke.profile import LogStoreConfig
 
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+IDS = ":correlation_ids"
+BATCH = 500  # ids per query, well under SQLite's limit on parameters
 
 
 class SqlLogStore:
@@ -29,6 +34,8 @@ class SqlLogStore:
         self._mapper = mapper
         self._query = config.query_sql
         self._counts_query = config.counts_query
+        self._id_field = jmespath.compile(config.id_field) if config.id_field else None
+        self._batched = IDS in self._query and self._id_field is not None
         self.queries = 0
         if config.url.startswith("sqlite:///"):
             path = Path(config.url[len("sqlite:///") :])
@@ -39,6 +46,8 @@ class SqlLogStore:
             raise LogStoreError("log_store.url must start with sqlite:/// or postgresql://")
 
     def fetch_many(self, correlation_ids: Sequence[str]) -> dict[str, LogRecord]:
+        if self._batched:
+            return self._fetch_batched(correlation_ids)
         found: dict[str, LogRecord] = {}
         for correlation_id in correlation_ids:
             self.queries += 1
@@ -46,6 +55,25 @@ class SqlLogStore:
             if rows:
                 found[correlation_id] = LogRecord(self._mapper.map(rows[0]), count=len(rows))
         return found
+
+    def _fetch_batched(self, correlation_ids: Sequence[str]) -> dict[str, LogRecord]:
+        """One query for many ids: ``:correlation_ids`` becomes ``:id0, :id1, …`` (still
+        parameters, never SQL text); rows are matched to ids by ``id_field``."""
+        assert self._id_field is not None
+        matched: dict[str, list[dict[str, Any]]] = {}
+        for start in range(0, len(correlation_ids), BATCH):
+            chunk = correlation_ids[start : start + BATCH]
+            names = {f"id{i}": value for i, value in enumerate(chunk)}
+            query = self._query.replace(IDS, ", ".join(f":{name}" for name in names))
+            self.queries += 1
+            for row in self._db.rows(query, names):
+                key = scalar(self._id_field.search(row))
+                if key is not None:
+                    matched.setdefault(key, []).append(row)
+        return {
+            key: LogRecord(self._mapper.map(rows[0]), count=len(rows))
+            for key, rows in matched.items()
+        }
 
     def bucket_counts(self) -> dict[str, int] | None:
         if not self._counts_query:
