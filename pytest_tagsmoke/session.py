@@ -367,6 +367,7 @@ class ScenarioItem(pytest.Item):
             dispatch.counts_before,
             dispatch.counts_after,
             dispatch.response_text,
+            dispatch.sharing,
         )
         smoke = self._make_smoke(runtime, dispatch, verdict)
         if not verdict.passed:

@@ -76,8 +76,13 @@ def judge(
     counts_before: Mapping[str, int] | None,
     counts_after: Mapping[str, int] | None,
     response_text: str = "",
+    sharing: int = 1,
 ) -> Verdict:
-    """The verdict for one scenario whose request got an HTTP answer ``status``."""
+    """The verdict for one scenario whose request got an HTTP answer ``status``.
+
+    ``sharing``: how many scenarios of the run expect the same bucket, all counted between
+    the same ``counts_before`` and ``counts_after``: the counter must grow by that much.
+    """
     findings: list[Finding] = []
     expect = scenario.expect
     if not expect.status_matches(status):
@@ -130,18 +135,28 @@ def judge(
         expected_bucket = expected_classification(scenario, policy).bucket
         if counts_before is None or counts_after is None:
             incremented = "not-checked"
-        elif counts_after.get(expected_bucket, 0) > counts_before.get(expected_bucket, 0):
-            incremented = "yes"
         else:
-            incremented = "no"
-            findings.append(
-                Finding(
-                    UNTAGGED_NOT_ISOLATED,
-                    f"the {expected_bucket} counter did not go up "
-                    f"({counts_before.get(expected_bucket, 0)} before, "
-                    f"{counts_after.get(expected_bucket, 0)} after)",
+            before = counts_before.get(expected_bucket, 0)
+            after = counts_after.get(expected_bucket, 0)
+            if after - before >= sharing:
+                incremented = "yes"
+            else:
+                incremented = "no"
+                needed = (
+                    ""
+                    if sharing == 1
+                    else (
+                        f"; {sharing} scenarios of the run expect it, so it should have grown by "
+                        f"at least {sharing}"
+                    )
                 )
-            )
+                findings.append(
+                    Finding(
+                        UNTAGGED_NOT_ISOLATED,
+                        f"the {expected_bucket} counter did not go up enough ({before} before, "
+                        f"{after} after{needed})",
+                    )
+                )
     tag_found: YesNo = "yes" if all(record.get(d) == v for d, v in scenario.tags.items()) else "no"
     return Verdict(
         tuple(sorted(findings, key=_rank)),

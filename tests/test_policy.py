@@ -121,3 +121,14 @@ def test_record_without_source_reference_is_missing_trace() -> None:
     record = LogRecord({**CLEAN, "timestamp": "t"})
     verdict = judge(_scenario("happy", CLEAN), POLICY, 200, record, None, None)
     assert verdict.failure_reason == "missing_trace"
+
+
+@pytest.mark.parametrize(("after", "verdict"), [(5, "no"), (6, "yes")])
+def test_counter_must_grow_by_every_scenario_sharing_it(after: int, verdict: str) -> None:
+    scenario = _scenario("error", {"owner": "team-a", "use_case": "search"}, increments=True)
+    record = _record(owner="team-a", use_case="search", bucket="untagged")
+    result = judge(scenario, POLICY, 200, record, {"untagged": 3}, {"untagged": after}, sharing=3)
+    assert result.bucket_incremented == verdict
+    assert result.passed is (verdict == "yes")
+    if verdict == "no":
+        assert "3 scenarios of the run expect it" in result.findings[0].detail
