@@ -19,7 +19,7 @@ def _files(paths: list[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             found = [*path.rglob("*.yaml"), *path.rglob("*.yml")]
-            files += sorted(p for p in found if ".tagsmoke" not in p.parts)
+            files += sorted(found)
         else:
             files.append(path)
     return files

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import tenacity
@@ -14,17 +13,6 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from pytest_tagsmoke.profile import PollConfig
-
-
-@dataclass
-class PollResult:
-    records: dict[str, LogRecord] = field(default_factory=dict)  # absent: missing_trace
-    polls: int = 0
-
-    @property
-    def record(self) -> LogRecord | None:
-        """The one record of a single-id poll."""
-        return next(iter(self.records.values()), None)
 
 
 class _StoreErrorBudget(stop_base):
@@ -40,7 +28,9 @@ class _StoreErrorBudget(stop_base):
         return self.errors >= self.budget
 
 
-def wait_for_records(store: LogStore, lookup_ids: Sequence[str], poll: PollConfig) -> PollResult:
+def wait_for_records(
+    store: LogStore, lookup_ids: Sequence[str], poll: PollConfig
+) -> dict[str, LogRecord]:
     """Poll until every id's record appears or ``poll.timeout`` passes.
 
     Each tick asks the store once for all the ids still outstanding (stores that can answer
@@ -50,18 +40,16 @@ def wait_for_records(store: LogStore, lookup_ids: Sequence[str], poll: PollConfi
     retried until the deadline; store errors only ``poll.store_errors`` times, then
     :class:`LogStoreError` is raised (a setup problem, not a tagging verdict).
     """
-    result = PollResult()
+    found: dict[str, LogRecord] = {}  # an id still absent at the deadline: missing_trace
     outstanding = list(dict.fromkeys(lookup_ids))
 
     def tick() -> int:
-        result.polls += 1
-        found = store.fetch_many(outstanding)
-        result.records.update(found)
+        found.update(store.fetch_many(outstanding))
         outstanding[:] = [i for i in outstanding if i not in found]
         return len(outstanding)
 
     if not outstanding:
-        return result
+        return found
     retrying = tenacity.Retrying(
         stop=tenacity.stop_any(
             tenacity.stop_after_delay(poll.timeout), _StoreErrorBudget(poll.store_errors)
@@ -74,4 +62,4 @@ def wait_for_records(store: LogStore, lookup_ids: Sequence[str], poll: PollConfi
         reraise=True,
     )
     retrying(tick)
-    return result
+    return found

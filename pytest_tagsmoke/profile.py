@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from pytest_tagsmoke._redact import url_secrets
 from pytest_tagsmoke._rules import (
     PLACEHOLDER_CREDENTIAL,
     claim_problems,
@@ -180,6 +181,11 @@ class Profile:
 
     def with_endpoint(self, endpoint: str) -> Profile:
         return dataclasses.replace(self, endpoint=endpoint.rstrip("/"))
+
+    def secrets(self) -> list[str]:
+        """Every value that must never be shown: the credential, the log store's auth,
+        headers and SQL URL, and what the endpoint's URL carries (password, key query)."""
+        return [self.credential, *self.log_store.secrets(), *url_secrets(self.endpoint)]
 
     def authorization_value(self) -> str:
         scheme = self.credential_scheme.strip()

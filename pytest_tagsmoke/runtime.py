@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import httpx
 import jmespath
 
-from pytest_tagsmoke._redact import redact_url, scrub, url_secrets
+from pytest_tagsmoke._redact import redact_url, scrub
 from pytest_tagsmoke.logstore import LogRecord, LogStore, LogStoreError, open_log_store
 from pytest_tagsmoke.logstore.mapping import scalar
 from pytest_tagsmoke.poll import wait_for_records
@@ -89,15 +89,8 @@ class Runtime:
             )
         return self._store
 
-    def secrets(self) -> list[str]:
-        return [
-            self.profile.credential,
-            *self.profile.log_store.secrets(),
-            *url_secrets(self.profile.endpoint),
-        ]
-
     def scrub(self, text: str) -> str:
-        return scrub(text, self.secrets())
+        return scrub(text, self.profile.secrets())
 
     def lookup_id(self, request: PreparedRequest, sent: SentRequest) -> str | None:
         """The id the log store knows the request by (see ``correlation_id.source``)."""
@@ -136,7 +129,7 @@ class Runtime:
         try:
             found = wait_for_records(
                 self.store, [d.lookup_id for d in waiting if d.lookup_id], self.profile.poll
-            ).records
+            )
         except LogStoreError as exc:
             for d in waiting:
                 d.setup_problem = self.scrub(str(exc))

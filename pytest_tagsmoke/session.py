@@ -380,8 +380,7 @@ class ScenarioItem(pytest.Item):
         endpoint = self.config.getoption("tagsmoke_endpoint") or profile.endpoint
         profile = profile.with_endpoint(endpoint or "<endpoint>")
         request = build_request(profile, self.scenario, "<correlation-id>")
-        secrets = [profile.credential, *profile.log_store.secrets()]
-        self.dry_run_text = scrub(render_request(request), secrets)
+        self.dry_run_text = scrub(render_request(request), profile.secrets())
 
     def _make_smoke(
         self, runtime: Runtime, dispatch: Dispatch, verdict: Verdict | None

@@ -51,7 +51,6 @@ class HttpLogStore:
         self._counts_path = jmespath.compile(config.counts_path) if config.counts_path else None
         templates = json.dumps([config.record_url, config.query, config.body])
         self._batched = IDS in templates and self._id_field is not None
-        self.queries = 0  # requests sent to the store, for benchmarks
 
     # -- templates ------------------------------------------------------------------------
     def _fill(self, value: Any, ids: Sequence[str], *, url: bool = False) -> Any:
@@ -83,7 +82,6 @@ class HttpLogStore:
         method: str = "GET",
     ) -> Any:
         shown = redact_url(url)
-        self.queries += 1
         try:
             response = self._client.request(
                 method,

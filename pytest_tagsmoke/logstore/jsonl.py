@@ -36,13 +36,11 @@ class JsonlLogStore:
         self._lines: dict[Path, int] = {}
         self._records: dict[str, LogRecord] = {}
         self._buckets: Counter[str] = Counter()
-        self.queries = 0
 
     def _files(self) -> list[Path]:
         return sorted(Path(p) for p in glob.glob(self._pattern, recursive=True))
 
     def _poll(self) -> None:
-        self.queries += 1
         for path in self._files():
             try:
                 size = path.stat().st_size

@@ -36,7 +36,6 @@ class SqlLogStore:
         self._counts_query = config.counts_query
         self._id_field = jmespath.compile(config.id_field) if config.id_field else None
         self._batched = IDS in self._query and self._id_field is not None
-        self.queries = 0
         if config.url.startswith("sqlite:///"):
             path = Path(config.url[len("sqlite:///") :])
             self._db: _Database = _SQLite(path if path.is_absolute() else base_dir / path)
@@ -50,7 +49,6 @@ class SqlLogStore:
             return self._fetch_batched(correlation_ids)
         found: dict[str, LogRecord] = {}
         for correlation_id in correlation_ids:
-            self.queries += 1
             rows = self._db.rows(self._query, {"correlation_id": correlation_id})
             if rows:
                 found[correlation_id] = LogRecord(self._mapper.map(rows[0]), count=len(rows))
@@ -65,7 +63,6 @@ class SqlLogStore:
             chunk = correlation_ids[start : start + BATCH]
             names = {f"id{i}": value for i, value in enumerate(chunk)}
             query = self._query.replace(IDS, ", ".join(f":{name}" for name in names))
-            self.queries += 1
             for row in self._db.rows(query, names):
                 key = scalar(self._id_field.search(row))
                 if key is not None:
@@ -78,7 +75,6 @@ class SqlLogStore:
     def bucket_counts(self) -> dict[str, int] | None:
         if not self._counts_query:
             return None
-        self.queries += 1
         counts: dict[str, int] = {}
         for row in self._db.rows(self._counts_query, {}):
             bucket, count = list(row.values())[:2]

@@ -9,8 +9,8 @@ own classification so that one cannot hide a bug in the other.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
-import json
 import random
 import uuid
 from collections import Counter
@@ -273,9 +273,7 @@ def create_app(db: LogStoreDB, config: GatewayConfig) -> Starlette:
         return JSONResponse(db.bucket_counts())
 
     async def health(request: Request) -> JSONResponse:
-        return JSONResponse(
-            {"status": "ok", "faults": json.loads(json.dumps(config.faults.__dict__))}
-        )
+        return JSONResponse({"status": "ok", "faults": dataclasses.asdict(config.faults)})
 
     return Starlette(
         routes=[
