@@ -158,3 +158,25 @@ def test_action_reports_a_usage_error_as_such(
     job, _ = _run_action(tmp_path, tagsmoke_gateway, {**INSTALLED, "profile": "missing.yaml"})
     assert job.outputs["steps.gate.outputs.exit-code"] == "4"
     assert "usage error" in job.step("Fail the job on a failed gate").stdout
+
+
+def test_pre_commit_files_are_valid_for_pre_commit(tmp_path: Path) -> None:
+    """The hook manifest, and docs/ci.md's .pre-commit-config.yaml, as pre-commit reads them."""
+    config = next(
+        b for b in _fenced_blocks((REPO / "docs" / "ci.md").read_text()) if b.startswith("repos:")
+    )
+    (tmp_path / ".pre-commit-config.yaml").write_text(config)
+    for command, path in [
+        ("validate-manifest", REPO / ".pre-commit-hooks.yaml"),
+        ("validate-config", tmp_path / ".pre-commit-config.yaml"),
+    ]:
+        done = subprocess.run(
+            [sys.executable, "-m", "pre_commit", command, str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    hook = yaml.safe_load(config)["repos"][0]["hooks"][0]["id"]
+    manifest = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    assert hook in {h["id"] for h in manifest}
