@@ -7,12 +7,15 @@ Registered as its own plugin by :func:`pytest_tagsmoke.plugin.pytest_configure`,
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import pytest
-
 from pytest_tagsmoke.session import SESSION_KEY
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pytest
 
 HIDDEN = "***"
 

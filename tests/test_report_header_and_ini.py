@@ -65,7 +65,7 @@ def _pinned_settings() -> str:
     text = (REPO / "docs" / "ci.md").read_text()
     blocks = re.findall(r"^```toml\n(.*?)^```$", text, flags=re.M | re.S)
     (block,) = [b for b in blocks if "[tool.pytest.ini_options]" in b]
-    return block
+    return str(block)
 
 
 def test_settings_pinned_as_docs_ci_shows(

@@ -10,12 +10,12 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING
 
-import pytest
-
 from tests.conftest import REPO
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    import pytest
 
     from pytest_tagsmoke.reference import ReferenceGateway
 
