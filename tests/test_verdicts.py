@@ -89,8 +89,10 @@ def test_jsonl_store_without_a_bucket_field_still_catches_a_merged_untagged_requ
         )
     result.assert_outcomes(failed=1, deselected=5)
     (record,) = read_records(demo.path)
-    assert record["failure_reason"] == "untagged_not_isolated"
-    assert record["untagged_bucket_incremented"] == "no"
+    # With no bucket field the harness derives the bucket from the tags (untagged), and the
+    # owner the gateway made up is what gives the merge away.
+    assert record["failure_reason"] == "tag_mismatch"
+    assert "it shows missing_environment" in record["problems"][0]
 
 
 def test_store_that_cannot_count_says_not_checked_in_the_record_and_the_summary(
@@ -159,7 +161,7 @@ def test_a_real_duplicate_after_a_retry_is_still_a_tag_mismatch(
     result.assert_outcomes(failed=1, deselected=5)
     (record,) = read_records(demo.path)
     assert record["failure_reason"] == "tag_mismatch"
-    result.stdout.fnmatch_lines(["*3 log records for one correlation id after 2 attempts*"])
+    result.stdout.fnmatch_lines(["*4 log records for one correlation id after 2 attempts*"])
 
 
 # -- 3. a gateway error is only a gateway error ---------------------------------------------
@@ -249,14 +251,14 @@ def test_one_broken_scenario_costs_no_other_request(
 class _StoreHandler(http.server.BaseHTTPRequestHandler):
     answer = b""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         self.send_response(200)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(self.answer)))
         self.end_headers()
         self.wfile.write(self.answer)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         """Quiet."""
 
 
@@ -356,7 +358,9 @@ def test_ctrl_c_while_polling_writes_a_record_for_every_request_sent(
     )
     assert result.ret == pytest.ExitCode.INTERRUPTED
     (folder,) = (demo.path / "tagsmoke-artifacts").iterdir()
-    unverified = [json.loads(line) for line in (folder / "unverified.jsonl").read_text().split()]
+    unverified = [
+        json.loads(line) for line in (folder / "unverified.jsonl").read_text().splitlines()
+    ]
     sent = set(tagsmoke_gateway.received)
     assert {r["correlation_id"] for r in unverified} == sent
     assert len(sent) == 6
