@@ -216,8 +216,13 @@ class Runtime:
         """
         counting = any(s.expect.untagged_count == "increments" for s in scenarios)
         before = self._counts() if counting else None
-        with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(scenarios)))) as pool:
+        pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(scenarios))))
+        try:
             dispatches = list(pool.map(self.send_one, scenarios))
+        finally:
+            # Ctrl-C while sending: what is in flight finishes (and is in ``sent``); what
+            # was not started yet is never sent.
+            pool.shutdown(wait=True, cancel_futures=True)
         self.collect(dispatches)
         counted = [d for d in dispatches if d.scenario.expect.untagged_count == "increments"]
         after = self._counts() if counted and isinstance(before, dict) else before

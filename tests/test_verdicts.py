@@ -108,21 +108,6 @@ def test_store_that_cannot_count_says_not_checked_in_the_record_and_the_summary(
 
 
 # -- 2. each request sent once per attempt; attempts are the harness's business --------------
-def test_read_timeout_is_not_resent(demo: pytest.Pytester, tagsmoke_gateway: Gateway) -> None:
-    profile = demo.path / "tagsmoke.yaml"
-    profile.write_text(profile.read_text() + "request_timeout: 0.2\n")
-    tagsmoke_gateway.faults.slow = 1.0
-    result = demo.runpytest(
-        "--tagsmoke", f"--tagsmoke-endpoint={tagsmoke_gateway.url}", "-k", "tagged-by-header"
-    )
-    result.assert_outcomes(errors=1, deselected=5)
-    result.stdout.fnmatch_lines(["*ReadTimeout*not re-sent*"])
-    assert tagsmoke_gateway.stats["chat"] == 1
-    (record,) = read_records(demo.path)
-    assert record["failure_reason"] == "gateway_error"
-    assert record["tag_found_in_log"] == "not-checked"
-
-
 def test_retry_count_is_true_when_the_connection_is_refused(demo: pytest.Pytester) -> None:
     result = demo.runpytest(
         "--tagsmoke", "--tagsmoke-endpoint=http://127.0.0.1:9", "-k", "tagged-by-header"
