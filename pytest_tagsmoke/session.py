@@ -152,6 +152,8 @@ class TagsmokeSession:
             self.dry_run
             or self.serial
             or session.config.option.collectonly
+            # the pytest-xdist controller runs no item: its workers send
+            or session.config.pluginmanager.hasplugin("dsession")
             or (session.testsfailed and not session.config.option.continue_on_collection_errors)
         ):
             return

@@ -255,7 +255,9 @@ def test_xdist_writes_one_run_folder_with_every_record_once(
         "--tagsmoke", f"--tagsmoke-endpoint={tagsmoke_gateway.url}", "-n", "4", "-p", "xdist"
     )
     result.assert_outcomes(passed=6)
+    assert tagsmoke_gateway.stats["chat"] == 6  # sent by the workers only, each once
     (folder,) = (demo.path / "tagsmoke-artifacts").iterdir()
+    assert not (folder / "unverified.jsonl").exists()
     records = read_records(demo.path)
     assert len(records) == 6
     assert len({r["correlation_id"] for r in records}) == 6
