@@ -323,8 +323,9 @@ def test_summary_is_fail_when_a_scenario_fails(
     assert (summary["result"], summary["run"]["failed"]) == ("fail", 2)
 
 
+@pytest.mark.parametrize(("mode", "sent"), [((), 6), (("--tagsmoke-serial",), 1)])
 def test_ctrl_c_while_polling_writes_a_record_for_every_request_sent(
-    demo: pytest.Pytester, tagsmoke_gateway: Gateway
+    demo: pytest.Pytester, tagsmoke_gateway: Gateway, mode: tuple[str, ...], sent: int
 ) -> None:
     _set_profile(demo.path, "timeout: 10", "timeout: 60")
     tagsmoke_gateway.faults.lose_records = True
@@ -332,26 +333,45 @@ def test_ctrl_c_while_polling_writes_a_record_for_every_request_sent(
     def interrupt_once_everything_was_sent() -> None:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            if tagsmoke_gateway.stats["chat"] == 6 and tagsmoke_gateway.stats["log_reads"] >= 3:
+            stats = tagsmoke_gateway.stats
+            if stats["chat"] == sent and stats["log_reads"] >= 3:
                 _thread.interrupt_main()
                 return
             time.sleep(0.01)
 
     threading.Thread(target=interrupt_once_everything_was_sent, daemon=True).start()
     result = demo.runpytest(
-        "--tagsmoke", f"--tagsmoke-endpoint={tagsmoke_gateway.url}", no_reraise_ctrlc=True
+        "--tagsmoke", f"--tagsmoke-endpoint={tagsmoke_gateway.url}", *mode, no_reraise_ctrlc=True
     )
     assert result.ret == pytest.ExitCode.INTERRUPTED
     (folder,) = (demo.path / "tagsmoke-artifacts").iterdir()
-    unverified = [
-        json.loads(line) for line in (folder / "unverified.jsonl").read_text().splitlines()
-    ]
-    sent = set(tagsmoke_gateway.received)
-    assert {r["correlation_id"] for r in unverified} == sent
-    assert len(sent) == 6
+    lines = (folder / "unverified.jsonl").read_text().splitlines()
+    unverified = [json.loads(line) for line in lines]
+    assert {r["correlation_id"] for r in unverified} == set(tagsmoke_gateway.received)
+    assert len(unverified) == sent == tagsmoke_gateway.stats["chat"]
     assert all(r["tag_found_in_log"] == "not-checked" for r in unverified)
+    assert all(
+        r["problems"][0].startswith("not verified: the run was interrupted") for r in unverified
+    )
     summary = _summary(demo.path)
-    assert (summary["result"], summary["run"]["interrupted"]) == ("interrupted", 6)
+    assert (summary["result"], summary["run"]["interrupted"]) == ("interrupted", sent)
+    result.stdout.fnmatch_lines([f"*{sent} requests sent and not verified*unverified.jsonl"])
+
+
+def test_exitfirst_keeps_the_requests_it_did_not_judge_traceable(
+    demo: pytest.Pytester, tagsmoke_gateway: Gateway
+) -> None:
+    tagsmoke_gateway.faults.drop_header = "environment"
+    result = demo.runpytest("--tagsmoke", f"--tagsmoke-endpoint={tagsmoke_gateway.url}", "-x")
+    result.assert_outcomes(failed=1)
+    (folder,) = (demo.path / "tagsmoke-artifacts").iterdir()
+    unverified = (folder / "unverified.jsonl").read_text().splitlines()
+    judged = {r["correlation_id"] for r in read_records(demo.path)}
+    traced = judged | {json.loads(line)["correlation_id"] for line in unverified}
+    assert traced == set(tagsmoke_gateway.received)
+    assert len(unverified) == 5
+    summary = _summary(demo.path)
+    assert (summary["result"], summary["run"]["not_verified"]) == ("fail", 5)
 
 
 # -- 6. bounded reads: a malformed JSONL line hides nothing ----------------------------------
