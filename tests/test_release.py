@@ -72,7 +72,7 @@ def test_classifiers_name_exactly_the_pythons_ci_tests() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="session.py's _make_smoke writes None as the text 'None' (wiring in the cigate report)",
+    reason="items.py's _make_smoke writes None as the text 'None' (wiring in the cigate report)",
 )
 def test_junit_properties_of_a_pass_are_not_none(
     demo: pytest.Pytester, tagsmoke_gateway: ReferenceGateway
