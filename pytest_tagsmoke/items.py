@@ -141,7 +141,7 @@ class ScenarioItem(pytest.Item):
         dispatch.reported = True
         self.smoke = smoke
         for name in SEED_FIELDS:
-            self.user_properties.append((name, smoke[name]))
+            self.user_properties.append((name, "" if smoke[name] is None else smoke[name]))
         return smoke
 
 

@@ -70,10 +70,6 @@ def test_classifiers_name_exactly_the_pythons_ci_tests() -> None:
     assert classified == set(loop.group(1).split()) == {"3.10", "3.11", "3.12", "3.13"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="items.py's _make_smoke writes None as the text 'None' (wiring in the cigate report)",
-)
 def test_junit_properties_of_a_pass_are_not_none(
     demo: pytest.Pytester, tagsmoke_gateway: ReferenceGateway
 ) -> None:
