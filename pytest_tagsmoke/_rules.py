@@ -53,6 +53,14 @@ SECRET_HINT = (
 )
 
 
+def may_hold_secret(key_path: Sequence[str | int], value: Any) -> bool:
+    """Whether ``value`` (at ``key_path``) is, or may be, a credential: it stands under a
+    secret-looking key, or looks like a token itself. Such values are never shown."""
+    if any(isinstance(k, str) and _SECRET_KEY.match(k) for k in key_path):
+        return True
+    return isinstance(value, str) and bool(_TOKEN.search(value))
+
+
 def is_claim_key(key: str) -> bool:
     """Whether an expectation or field mapping named ``key`` is about price or performance."""
     return is_price_key(key) or bool(_PERFORMANCE_CLAIM.search(key))
