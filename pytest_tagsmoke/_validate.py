@@ -138,9 +138,7 @@ def _message(error: jsonschema.ValidationError, key_path: list[str | int]) -> st
         "minProperties": f"expected at least {limit} keys",
         "maxProperties": f"expected at most {limit} keys",
     }
-    return texts.get(
-        str(error.validator), f"{shown} does not fit the schema ({error.validator})"
-    )
+    return texts.get(str(error.validator), f"{shown} does not fit the schema ({error.validator})")
 
 
 def _to_problem(error: jsonschema.ValidationError, document: Any, path: Path) -> Problem:

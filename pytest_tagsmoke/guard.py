@@ -41,7 +41,7 @@ _PRICE_WORDS = re.compile(
 # ... unless the key names who pays or a label: cost_center, billing_unit, budget_owner.
 _LABEL_WORDS = re.compile(
     r"cent(?:er|re)|code|unit|owner|team|contact|account|name|label|tag|categor|class|type"
-    r"|(?:^|[-_])id$"
+    r"|shared[-_ ]?cost|rule|(?:^|[-_])id$"
     r"|count|token",
     re.I,
 )

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import fnmatch
 import glob
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -14,6 +12,7 @@ from pytest_tagsmoke._redact import scrub
 from pytest_tagsmoke.artifacts import RunArtifacts, new_run_id
 from pytest_tagsmoke.errors import SetupError, TagsmokeFileError
 from pytest_tagsmoke.message import failure_message
+from pytest_tagsmoke.production import environment_refusal, host_refusal
 from pytest_tagsmoke.profile import (
     PROFILE_FILENAME,
     Profile,
@@ -208,25 +207,12 @@ class TagsmokeSession:
     # -- production safety ---------------------------------------------------------------
     def _production_host(self, endpoint: str) -> str | None:
         """Why ``endpoint`` is refused (a production host), or None."""
-        host = urlsplit(endpoint).hostname or ""
-        if self.allow_production or not any(
-            fnmatch.fnmatch(host, pattern) for pattern in self.profile.production_hosts
-        ):
-            return None
         return (
-            f"refused: the endpoint host {host!r} matches the profile's production_hosts; "
-            "smoke traffic must not pollute a production budget. Pass "
-            "--tagsmoke-allow-production to send it anyway"
+            None if self.allow_production else host_refusal(endpoint, self.profile.production_hosts)
         )
 
     def production_refusal(self, scenario: Scenario) -> str | None:
-        if self.allow_production or scenario.tags.get("environment") != "production":
-            return None
-        return (
-            "refused: the scenario sends environment=production; smoke traffic must not "
-            "pollute a production budget. Pass --tagsmoke-allow-production to send it "
-            "anyway"
-        )
+        return None if self.allow_production else environment_refusal(scenario, self.profile)
 
     # -- sending -------------------------------------------------------------------------
     def dispatch_for(self, item: ScenarioItem) -> Dispatch:

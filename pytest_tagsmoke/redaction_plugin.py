@@ -1,0 +1,120 @@
+"""The one redaction path every report takes: registered next to the session plugin.
+
+Every test and collection report passes through here before pytest's terminal writer, the
+JUnit XML writer, pytest-xdist or the artifact writer sees it: its failure text, captured
+sections, JUnit properties, smoke record and dry-run text are scrubbed of every secret the
+run knows (see :class:`~pytest_tagsmoke.redaction.Redactor`), and its failure text, sections
+and properties of every price or currency amount (the pricing guard). Nothing depends on a
+caller remembering to scrub.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_tagsmoke.guard import withhold_amounts
+from pytest_tagsmoke.redaction import Redactor, url_secrets
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+    from pytest_tagsmoke.profile import Profile
+
+
+class RedactionPlugin:
+    """Scrubs every report of the run; built once from the profile.
+
+    It also learns the endpoints the run sends to (``--tagsmoke-endpoint``, and whatever the
+    ``pytest_tagsmoke_endpoint`` hook answers), so their URL secrets are scrubbed too.
+    """
+
+    def __init__(self, config: pytest.Config, profile: Profile) -> None:
+        self.profile = profile
+        self._endpoints: list[str] = []
+        option = config.getoption("tagsmoke_endpoint", None)
+        if option:
+            self._endpoints.append(str(option))
+        self.redactor = self._build()
+        self._per_headers: dict[frozenset[str], Redactor] = {}
+
+    def _build(self) -> Redactor:
+        public = self.profile.public_query_params
+        extra = [s for e in self._endpoints for s in url_secrets(e, public)]
+        return Redactor([*self.profile.secrets(), *extra])
+
+    def learn_endpoint(self, endpoint: str) -> None:
+        """Also scrub the secrets ``endpoint``'s URL carries."""
+        if endpoint and endpoint not in self._endpoints:
+            self._endpoints.append(endpoint)
+            self.redactor = self._build()
+            self._per_headers.clear()
+
+    def redactor_for(self, item: pytest.Item | None) -> Redactor:
+        """The run's redactor, plus the values of the item's secret request headers."""
+        scenario = getattr(item, "scenario", None)
+        headers = getattr(getattr(scenario, "request", None), "headers", None) or {}
+        values = frozenset(
+            v for k, v in headers.items() if isinstance(v, str) and self.profile.is_secret_header(k)
+        )
+        if not values:
+            return self.redactor
+        if values not in self._per_headers:
+            self._per_headers[values] = self.redactor.with_secrets(values)
+        return self._per_headers[values]
+
+    # -- hooks ----------------------------------------------------------------------------
+    @pytest.hookimpl(wrapper=True)
+    def pytest_tagsmoke_endpoint(self, config: pytest.Config) -> Generator[None, Any, Any]:
+        endpoint = yield
+        if isinstance(endpoint, str):
+            self.learn_endpoint(endpoint)
+        return endpoint
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        clean_report(report, self.redactor_for(item))
+        return report
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_make_collect_report(
+        self, collector: pytest.Collector
+    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+        report = yield
+        clean_report(report, self.redactor)
+        return report
+
+
+def clean_text(text: str, redactor: Redactor) -> str:
+    """``text`` without secrets and without price or currency amounts."""
+    return withhold_amounts(redactor.scrub(text))
+
+
+def clean_report(report: pytest.TestReport | pytest.CollectReport, redactor: Redactor) -> None:
+    """Scrub ``report`` in place: failure text, sections, properties, smoke record, dry run."""
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple):
+        path, line, reason = longrepr
+        report.longrepr = (path, line, clean_text(reason, redactor))
+    elif longrepr is not None:
+        text = str(longrepr)
+        cleaned = clean_text(text, redactor)
+        if cleaned != text:
+            report.longrepr = cleaned
+    report.sections = [(title, clean_text(body, redactor)) for title, body in report.sections]
+    if isinstance(report, pytest.TestReport):
+        report.user_properties = [
+            (name, clean_text(value, redactor) if isinstance(value, str) else value)
+            for name, value in report.user_properties
+        ]
+    record = getattr(report, "tagsmoke_record", None)
+    if isinstance(record, dict) and redactor:
+        # Secrets only: amounts in artifacts are the pricing guard's to find and fail on.
+        report.tagsmoke_record = redactor.scrub_value(record)  # type: ignore[union-attr]
+    dry_run = getattr(report, "tagsmoke_dry_run", None)
+    if isinstance(dry_run, str):
+        report.tagsmoke_dry_run = clean_text(dry_run, redactor)  # type: ignore[union-attr]
