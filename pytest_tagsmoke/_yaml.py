@@ -105,9 +105,9 @@ def _check_size(root: yaml.Node, path: Path) -> None:
     sizes: dict[int, int] = {}
     visiting: set[int] = set()
     aliases = 0
-    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    stack: list[tuple[yaml.Node, yaml.Node, int, bool]] = [(root, root, 1, False)]
     while stack:
-        node, depth, children_done = stack.pop()
+        node, parent, depth, children_done = stack.pop()
         key = id(node)
         children: list[yaml.Node] = []
         if isinstance(node, yaml.MappingNode):
@@ -128,7 +128,7 @@ def _check_size(root: yaml.Node, path: Path) -> None:
         if key in sizes:
             aliases += 1
             if aliases > MAX_ALIASES:
-                _refuse(path, node, f"more than {MAX_ALIASES} YAML alias uses in one file")
+                _refuse(path, parent, f"more than {MAX_ALIASES} YAML alias uses in one file")
             continue
         if key in visiting:
             _refuse(path, node, "a YAML alias refers to a value that contains it")
@@ -143,11 +143,11 @@ def _check_size(root: yaml.Node, path: Path) -> None:
             sizes[key] = 1
             continue
         visiting.add(key)
-        stack.append((node, depth, True))
+        stack.append((node, parent, depth, True))
         for child in reversed(children):
             if id(child) in visiting:
-                _refuse(path, child, "a YAML alias refers to a value that contains it")
-            stack.append((child, depth + 1, False))
+                _refuse(path, node, "a YAML alias refers to a value that contains it")
+            stack.append((child, node, depth + 1, False))
 
 
 _ALIAS_HINT = (

@@ -63,9 +63,7 @@ def test_credential_with_a_non_ascii_character_is_refused_naming_the_variable(
 
 
 @pytest.mark.parametrize("bad", ["\t", "\x00", "\r\n"], ids=["tab", "nul", "crlf-inside"])
-def test_credential_with_a_control_character_is_refused(
-    tmp_path: Path, bad: str
-) -> None:
+def test_credential_with_a_control_character_is_refused(tmp_path: Path, bad: str) -> None:
     profile = tmp_path / "tagsmoke.yaml"
     profile.write_text("endpoint: http://127.0.0.1:9\ncredential: ${KEY}\n")
     with pytest.raises(TagsmokeFileError) as excinfo:
@@ -269,7 +267,8 @@ def test_profile_knows_every_secret_of_the_run(tmp_path: Path) -> None:
         """)
     )
     loaded = load_profile(
-        profile, {"KEY": "  key-value-1\n", "CODE": "code-value", "SIG": "sig-value", "BASIC": "pk:sk-v"}
+        profile,
+        {"KEY": "  key-value-1\n", "CODE": "code-value", "SIG": "sig-value", "BASIC": "pk:sk-v"},
     )
     assert loaded.credential == "key-value-1"  # surrounding whitespace stripped
     secrets = set(loaded.secrets())
