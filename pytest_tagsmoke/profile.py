@@ -255,7 +255,8 @@ def load_profile(
     rule_problems = secret_problems(document, path) + claim_problems(
         document, path, [["log_store", "fields"]]
     )
-    if isinstance(document, dict) and document.get("preset") in PRESETS:
+    preset = document.get("preset") if isinstance(document, dict) else None
+    if preset in PRESETS:
         # A profile over a preset may be partial: what must hold is the merged profile.
         document = _with_preset(document, path)
     problems = without_duplicates(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import textwrap
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -15,6 +14,8 @@ from pytest_tagsmoke.profile import load_profile
 from pytest_tagsmoke.scenario import load_scenario_file
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pytest_tagsmoke.profile import Profile
     from pytest_tagsmoke.reference import ReferenceGateway
     from pytest_tagsmoke.scenario import Scenario
@@ -48,8 +49,8 @@ def _load(
         "tags: {owner: o}\n    request: {headers: {X-Tag-Environment: ' Production'}}",
         "tags: {owner: o}\n    request: {json: {metadata: {environment: production}}}",
         "tags: {owner: o}\n    request: {json: {metadata: {tags: {env: PRODUCTION}}}}",
-        "tags: {owner: o}\n    request: {headers: {x-litellm-tags: 'team:a, environment:production'}}",
-        'tags: {owner: o}\n    request: {headers: {cf-aig-metadata: \'{"environment": "production"}\'}}',
+        "tags: {owner: o}\n    request: {headers: {x-litellm-tags: 'a:b, env:production'}}",
+        'tags: {owner: o}\n    request: {headers: {cf-aig-metadata: \'{"env": "production"}\'}}',
         "tags: {owner: o, environment: production}\n    attach: metadata",
     ],
     ids=[
