@@ -19,21 +19,46 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pathlib import Path
 
-_CODES = "USD|EUR|GBP|JPY|CHF|CAD|AUD|CNY|INR"
+_CODES = ("USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "CNY", "INR")
 _SIGN = r"(?:[$€£¥₹]|\\u(?:20ac|00a3|00a5|20b9))"  # also as JSON writes it: \u20ac1,20
-_DIGITS = r"\d[\d.,]*"
-_AMOUNTS = re.compile(
-    # "response_cost": 0.0001 / spend=12 / price: '$3' (the key is judged in Python)
-    r"(?<![\w-])(?P<key>[A-Za-z_][\w-]*)[\"']?[ \t]*[:=][ \t]*[\"']?"
-    rf"(?P<value>[-+]?(?:{_SIGN}[ \t]?)?{_DIGITS})"
-    # $0.02, € 1,20
-    rf"|{_SIGN}[ \t]?{_DIGITS}"
-    # 0.02 USD, 1,20€, 3 dollars
-    rf"|(?<![\w.,]){_DIGITS}[ \t]?(?:[€£¥₹]|(?:{_CODES}|dollars?|cents?|euros?)\b)"
-    # USD 0.02
-    rf"|(?<![A-Za-z])(?:{_CODES})[ \t]?{_DIGITS}",
-    re.IGNORECASE,
+_WORDS = "cost|pric|spen|amount|charge|fee|invoice|bill|budget|dollar|cent|euro|" + "|".join(
+    code.lower() for code in _CODES
 )
+# Where an amount may be: a currency sign, code or word, a price word. The scan runs over
+# the lower-cased text with a case-sensitive pattern (several times faster than IGNORECASE
+# in Python's engine); each hit is then judged where it stands, in the original text.
+_TRIGGER = re.compile(
+    rf"(?=[$€£¥₹\\{''.join(sorted({w[0] for w in _WORDS.split('|')}))}])"
+    rf"(?:{_SIGN}|{_WORDS})"
+)
+_ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
+_NUMBER_AFTER = re.compile(rf"[ \t]?(?:{_SIGN}[ \t]?)?\d[\d.,]*")
+_WORD_AFTER = re.compile(r"[\w-]*")
+_CURRENCY_WORD = re.compile(r"(?:dollars?|cents?|euros?)\b")
+_KEY_VALUE = re.compile(rf"[\"']?[ \t]*[:=][ \t]*[\"']?(?P<value>[-+]?(?:{_SIGN}[ \t]?)?\d[\d.,]*)")
+_DIGITS = frozenset("0123456789")
+_NUMBER_CHARS = frozenset("0123456789.,")
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char in "_-"
+
+
+def _number_before(text: str, end: int) -> int | None:
+    """Start of a number that ends at ``end`` (one space or tab allowed), or None."""
+    index = end - 1 if end > 0 and text[end - 1] in " \t" else end
+    start = index
+    while start > 0 and text[start - 1] in _NUMBER_CHARS:
+        start -= 1
+    while start < index and text[start] not in _DIGITS:
+        start += 1
+    if start == index or (
+        start > 0 and (_is_word_char(text[start - 1]) or text[start - 1] in ".,")
+    ):
+        return None
+    return start
+
+
 # Parts of a key that name a price or cost value ...
 _PRICE_WORDS = re.compile(
     r"cost|price|pricing|spend|spent|amount|charge|fee|invoice|billing|billed|budget|usd|eur", re.I
@@ -67,20 +92,52 @@ class PricingClaim:
 
 def find_amounts(text: str) -> list[tuple[int, int, str]]:
     """(start, end, kind) of every amount in ``text``, in one pass."""
-    found = []
-    match = _AMOUNTS.search(text)
-    while match is not None:
-        key = match.group("key")
-        if key is None:
-            found.append((match.start(), match.end(), "a currency amount"))
-        elif is_price_key(key):
-            found.append((*match.span("value"), f"a number under {key!r}"))
-        else:
-            # Not a price key: its value may still be an amount ("x: 1,20 €").
-            match = _AMOUNTS.search(text, match.start("value"))
+    found: list[tuple[int, int, str]] = []
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few non-ASCII letters lower-case to two characters
+        lowered = text.translate(_ASCII_LOWER)
+    position = 0
+    while True:
+        match = _TRIGGER.search(lowered, position)
+        if match is None:
+            return found
+        start, end = match.span()
+        word = text[start:end]
+        position = end
+        before = text[start - 1] if start > 0 else " "
+        if word[0] in "$€£¥₹\\":  # a sign: "$0.02", "1,20 €"
+            after = _NUMBER_AFTER.match(text, end)
+            number = None if after else _number_before(text, start)
+            if after or number is not None:
+                position = after.end() if after else end
+                found.append((start if after else number or 0, position, "a currency amount"))
             continue
-        match = _AMOUNTS.search(text, match.end())
-    return found
+        if word in _CODES and not _is_word_char(before):  # "USD 3", "0.02 USD"
+            after = _NUMBER_AFTER.match(text, end)
+            number = _number_before(text, start)
+            closed = end == len(text) or not _is_word_char(text[end])
+            if after or (number is not None and closed):
+                position = after.end() if after else end
+                found.append((start if after else number or 0, position, "a currency amount"))
+                continue
+        currency_word = _CURRENCY_WORD.match(lowered, start)
+        if currency_word and not _is_word_char(before) or before in " \t0123456789":
+            number = _number_before(text, start) if currency_word else None
+            if currency_word and number is not None:
+                position = currency_word.end()
+                found.append((number, position, "a currency amount"))
+                continue
+        # A price word: judge the whole key it is part of ("response_cost", "cost_center").
+        key_start = start
+        while key_start > 0 and _is_word_char(text[key_start - 1]):
+            key_start -= 1
+        key_end = _WORD_AFTER.match(text, end).end()
+        position = key_end
+        if is_price_key(text[key_start:key_end]):
+            value = _KEY_VALUE.match(text, key_end)
+            if value:
+                position = value.end()
+                found.append((*value.span("value"), f"a number under {text[key_start:key_end]!r}"))
 
 
 def withhold_amounts(text: str) -> str:
