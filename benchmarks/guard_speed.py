@@ -82,7 +82,8 @@ def main() -> None:
     hostile = "tag: " + "cost-" * 4000 + "\n"  # 20 kB, one line
     planted = megabyte + '{"response_cost": 0.0001}\n'
 
-    assert find_amounts(megabyte) == [] and find_amounts(five_thousand) == []
+    assert find_amounts(megabyte) == []
+    assert find_amounts(five_thousand) == []
     assert len(scan_text(Path("records.jsonl"), planted)) == 1
     secrets = ["sk-canary-5f2b9d71e0c84a36", "azfunccode123", "pk:sk-lf-1234"]
     redactor = Redactor([*secrets, basic_credential("pk", "sk-lf-1234")])

@@ -121,9 +121,9 @@ def find_amounts(text: str) -> list[tuple[int, int, str]]:
                 found.append((start if after else number or 0, position, "a currency amount"))
                 continue
         currency_word = _CURRENCY_WORD.match(lowered, start)
-        if currency_word and not _is_word_char(before) or before in " \t0123456789":
-            number = _number_before(text, start) if currency_word else None
-            if currency_word and number is not None:
+        if currency_word is not None and not (before.isalpha() or before in "_-"):
+            number = _number_before(text, start)  # "12 dollars"
+            if number is not None:
                 position = currency_word.end()
                 found.append((number, position, "a currency amount"))
                 continue
