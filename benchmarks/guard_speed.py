@@ -25,7 +25,7 @@ from pytest_tagsmoke.redaction import Redactor, basic_credential
 
 def smoke_record(index: int) -> str:
     """One smoke record line as records.jsonl holds it (~1 kB)."""
-    record = {
+    record: dict[str, object] = {
         "audit_date": "2026-11-28",
         "service_owner": "team-search",
         "environment_value": "staging",

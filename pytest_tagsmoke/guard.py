@@ -131,7 +131,8 @@ def find_amounts(text: str) -> list[tuple[int, int, str]]:
         key_start = start
         while key_start > 0 and _is_word_char(text[key_start - 1]):
             key_start -= 1
-        key_end = _WORD_AFTER.match(text, end).end()
+        rest = _WORD_AFTER.match(text, end)
+        key_end = rest.end() if rest else end
         position = key_end
         if is_price_key(text[key_start:key_end]):
             value = _KEY_VALUE.match(text, key_end)
