@@ -185,13 +185,11 @@ def _load(
         try:
             profile = load_profile(folder / "tagsmoke.yaml", env, require_env=require_env)
         except TagsmokeFileError as exc:
-            assert exc.problems
-            texts.append(str(exc))
+            texts += [str(exc), *(str(p) for p in exc.problems)]
     try:
         scenarios = load_scenario_file(folder / "s.yaml", known_fields={"owner", "billing_unit"})
     except TagsmokeFileError as exc:
-        assert exc.problems
-        texts.append(str(exc))
+        texts += [str(exc), *(str(p) for p in exc.problems)]
     return profile, scenarios, texts
 
 
@@ -212,9 +210,7 @@ def test_random_files_give_a_run_or_a_file_error_and_never_the_canary(
     env = {"TAGSMOKE_API_KEY": credential, "LOG_TOKEN": log_token}
     with tempfile.TemporaryDirectory() as name:
         profile, scenarios, texts = _load(Path(name), profile_bytes, scenario_bytes, env)
-    event(
-        f"profile {'valid' if profile else 'refused'}, scenarios {'valid' if scenarios else 'refused'}"
-    )
+    event(f"profile {profile is not None}, scenarios {scenarios is not None}")
     if profile is not None:
         texts.append(profile.shown_endpoint())
         texts.append(host_refusal(profile.endpoint, profile.production_hosts) or "")
