@@ -60,8 +60,11 @@ def _number_before(text: str, end: int) -> int | None:
 
 
 # Parts of a key that name a price or cost value ...
+# (short words only as a whole part of the key: "fee" but not "feedback", "eur" not "neural")
 _PRICE_WORDS = re.compile(
-    r"cost|price|pricing|spend|spent|amount|charge|fee|invoice|billing|billed|budget|usd|eur", re.I
+    r"cost|pric|spend|spent|amount|charge|invoice|billing|billed|budget"
+    r"|(?:^|[-_])(?:fees?|usd|eur)(?:[-_]|$)|(?-i:USD|EUR)",
+    re.I,
 )
 # ... unless the key names who pays or a label: cost_center, billing_unit, budget_owner.
 _LABEL_WORDS = re.compile(

@@ -28,6 +28,9 @@ AMOUNTS = [
     "USD 3",
     "12 dollars",
     "spend=12",
+    "fee: 3",
+    "costUSD: 0.1",
+    "amount_eur: 7",
     "price: '$3'",
     '{"total_cost": "\\u20ac1,20"}',  # as json.dumps writes a euro sign
 ]
@@ -45,6 +48,9 @@ NOT_AMOUNTS = [
     "audit_date: 2026-11-28",
     "total_tokens: 12",
     "correlation_id: tagsmoke-5f2b9d71e0c84a36",
+    "neural_layers: 12",
+    "feedback_score: 4",
+    "coverage: 95 percent",
 ]
 
 

@@ -109,6 +109,7 @@ def test_drift_aliases_and_other_values_stay_sendable(tmp_path: Path, value: str
     [
         ("http://localhost./v1", "localhost"),
         ("http://LOCALHOST:8080", "localhost"),
+        ("http://LOCALHOST.:8080", "localhost"),
         ("http://localhost", "LOCALHOST."),
         ("https://Gateway.Prod.Internal.:443/x", "*.prod.internal"),
         ("http://[::1]:4000/", "::1"),
