@@ -156,8 +156,14 @@ _ALIAS_HINT = (
 
 
 def _refuse(path: Path, node: yaml.Node, message: str, hint: str = _ALIAS_HINT) -> None:
-    line, column = node.start_mark.line + 1, node.start_mark.column + 1
-    raise TagsmokeFileError([Problem(path, line, column, "", message, hint)])
+    raise file_error(path, node.start_mark.line + 1, node.start_mark.column + 1, message, hint)
+
+
+def file_error(
+    path: Path, line: int | None, column: int | None, message: str, hint: str = ""
+) -> TagsmokeFileError:
+    """One located problem of the file as a whole (no key path)."""
+    return TagsmokeFileError([Problem(path, line, column, "", message, hint)])
 
 
 def read_text(path: Path) -> str:
@@ -178,18 +184,13 @@ def decode(path: Path, data: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise TagsmokeFileError(
-            [
-                Problem(
-                    path,
-                    line,
-                    column,
-                    "",
-                    f"the file is not UTF-8: byte 0x{data[exc.start]:02x} cannot start or "
-                    "continue a character here",
-                    "save the file as UTF-8",
-                )
-            ]
+        raise file_error(
+            path,
+            line,
+            column,
+            f"the file is not UTF-8: byte 0x{data[exc.start]:02x} cannot start or continue a "
+            "character here",
+            "save the file as UTF-8",
         ) from None
 
 
@@ -211,24 +212,17 @@ def load_yaml(path: Path, text: str | None = None) -> Any:
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
         what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        raise TagsmokeFileError(
-            [
-                Problem(
-                    path,
-                    line,
-                    column,
-                    "",
-                    f"YAML syntax error: {what}",
-                    "fix the YAML syntax at that position (indentation, quotes, colons)",
-                )
-            ]
+        raise file_error(
+            path,
+            line,
+            column,
+            f"YAML syntax error: {what}",
+            "fix the YAML syntax at that position (indentation, quotes, colons)",
         ) from None
     except yaml.YAMLError as exc:
-        raise TagsmokeFileError([Problem(path, None, None, "", f"YAML error: {exc}")]) from None
+        raise file_error(path, None, None, f"YAML error: {exc}") from None
     except RecursionError:
-        raise TagsmokeFileError(
-            [Problem(path, None, None, "", "values are nested too deeply to read")]
-        ) from None
+        raise file_error(path, None, None, "values are nested too deeply to read") from None
     finally:
         loader.dispose()
     if loader.problems:
