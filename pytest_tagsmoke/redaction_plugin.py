@@ -18,7 +18,7 @@ from pytest_tagsmoke.guard import withhold_amounts
 from pytest_tagsmoke.redaction import Redactor, url_secrets
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
+    from collections.abc import Callable, Generator
 
     from pytest_tagsmoke.profile import Profile
 
@@ -88,6 +88,32 @@ class RedactionPlugin:
         clean_report(report, self.redactor)
         return report
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_internalerror(self, excrepr: object) -> None:
+        """Scrub an internal error's traceback before the terminal prints it."""
+        scrub_in_place(excrepr, lambda text: clean_text(text, self.redactor))
+
+
+def scrub_in_place(value: object, clean: Callable[[str], str], depth: int = 0) -> object:
+    """``value`` with every string it holds cleaned; objects (pytest's traceback
+    representations) are changed in place, so their formatting is kept."""
+    if isinstance(value, str):
+        return clean(value)
+    if depth > 12:
+        return value
+    if isinstance(value, list):
+        value[:] = [scrub_in_place(v, clean, depth + 1) for v in value]
+        return value
+    if isinstance(value, tuple):
+        return tuple(scrub_in_place(v, clean, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return {k: scrub_in_place(v, clean, depth + 1) for k, v in value.items()}
+    attributes = getattr(value, "__dict__", None)
+    if isinstance(attributes, dict) and type(value).__module__.startswith("_pytest"):
+        for name, item in list(attributes.items()):
+            object.__setattr__(value, name, scrub_in_place(item, clean, depth + 1))
+    return value
+
 
 def clean_text(text: str, redactor: Redactor) -> str:
     """``text`` without secrets and without price or currency amounts."""
@@ -104,7 +130,11 @@ def clean_report(report: pytest.TestReport | pytest.CollectReport, redactor: Red
         text = str(longrepr)
         cleaned = clean_text(text, redactor)
         if cleaned != text:
-            report.longrepr = cleaned
+            # Scrub pytest's representation in place (it keeps its layout and the short
+            # summary's crash line); whatever that misses is replaced by the clean text.
+            scrub_in_place(longrepr, lambda value: clean_text(value, redactor))
+            if str(longrepr) != cleaned:
+                report.longrepr = cleaned
     report.sections = [(title, clean_text(body, redactor)) for title, body in report.sections]
     if isinstance(report, pytest.TestReport):
         report.user_properties = [

@@ -89,6 +89,36 @@ def test_log_store_header_with_a_bad_character_names_its_variable(tmp_path: Path
     assert CANARY not in str(excinfo.value)
 
 
+def test_a_traceback_that_holds_the_key_is_scrubbed_keeping_its_layout(
+    demo: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TAGSMOKE_API_KEY", CANARY)
+    demo.makeconftest(
+        """
+        import os
+
+        import pytest
+
+        @pytest.hookimpl(optionalhook=True)
+        def pytest_tagsmoke_endpoint(config):
+            key = os.environ["TAGSMOKE_API_KEY"]
+            raise RuntimeError("cannot start a gateway for key " + key)
+        """
+    )
+    result = demo.runpytest("--tagsmoke", "--junitxml=out.xml", "--showlocals", "-rA")
+    result.assert_outcomes(errors=6)
+    result.stdout.fnmatch_lines(
+        [
+            "exc * = RuntimeError('cannot start a gateway for key [*][*][*]')",
+            ">       raise RuntimeError(*",
+            "E       RuntimeError: cannot start a gateway for key [*][*][*]",
+            "conftest.py:8: RuntimeError",
+            "ERROR *tagged-by-header-is-attributed - RuntimeError: *",
+        ]
+    )
+    _no_canary(demo, [result])
+
+
 # -- keys in query strings ------------------------------------------------------------------
 @pytest.mark.parametrize(
     "query",
