@@ -137,6 +137,11 @@ def clean_report(report: pytest.TestReport | pytest.CollectReport, redactor: Red
                 report.longrepr = cleaned
     report.sections = [(title, clean_text(body, redactor)) for title, body in report.sections]
     if isinstance(report, pytest.TestReport):
+        report.location = (
+            report.location[0],
+            report.location[1],
+            clean_text(report.location[2], redactor),
+        )
         report.user_properties = [
             (name, clean_text(value, redactor) if isinstance(value, str) else value)
             for name, value in report.user_properties

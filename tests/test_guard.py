@@ -164,3 +164,29 @@ def test_a_dry_run_does_not_need_the_artifact_folder(demo: pytest.Pytester) -> N
     (demo.path / "blocker").write_text("not a folder")
     result = demo.runpytest("--tagsmoke", "--tagsmoke-dry-run", "--tagsmoke-artifacts=blocker")
     result.assert_outcomes(passed=6)
+
+
+def test_an_amount_in_a_scenario_name_reaches_no_terminal_or_junit_text(
+    demo: pytest.Pytester, tagsmoke_gateway: ReferenceGateway
+) -> None:
+    (demo.path / "scenarios" / "extra.yaml").write_text(
+        "scenarios:\n  - name: 'cheap call, about $0.02'\n    path: happy\n"
+        "    tags: {owner: team-search, environment: staging, use_case: semantic-search}\n"
+    )
+    tagsmoke_gateway.faults.drop_header = "environment"
+    result = demo.runpytest(
+        "--tagsmoke",
+        f"--tagsmoke-endpoint={tagsmoke_gateway.url}",
+        "--junitxml=out.xml",
+        "-rA",
+        "scenarios/extra.yaml",
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*tagsmoke: cheap call, about [[]amount withheld]*",
+            "tagsmoke scenario 'cheap call, about [[]amount withheld]' (happy path) failed: *",
+            "tagsmoke pricing guard FAILED*",  # the artifacts carry the name: the run fails
+        ]
+    )
+    assert "$0.02" not in result.stdout.str() + (demo.path / "out.xml").read_text()
