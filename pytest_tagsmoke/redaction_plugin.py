@@ -10,10 +10,13 @@ caller remembering to scrub.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_tagsmoke._yaml import load_yaml
+from pytest_tagsmoke.errors import TagsmokeFileError
 from pytest_tagsmoke.guard import withhold_amounts
 from pytest_tagsmoke.redaction import Redactor, url_secrets
 
@@ -38,6 +41,7 @@ class RedactionPlugin:
             self._endpoints.append(str(option))
         self.redactor = self._build()
         self._per_headers: dict[frozenset[str], Redactor] = {}
+        self._file_headers: dict[Path, frozenset[str]] = {}
 
     def _build(self) -> Redactor:
         public = self.profile.public_query_params
@@ -51,12 +55,31 @@ class RedactionPlugin:
             self.redactor = self._build()
             self._per_headers.clear()
 
+    def _file_secret_headers(self, path: object) -> frozenset[str]:
+        """The ``secret_headers`` a scenario file lists (read once per file)."""
+        if not isinstance(path, Path):
+            return frozenset()
+        if path not in self._file_headers:
+            try:
+                document = load_yaml(path)
+            except TagsmokeFileError:
+                document = None
+            names = document.get("secret_headers") if isinstance(document, dict) else None
+            self._file_headers[path] = frozenset(
+                n.casefold() for n in names or () if isinstance(n, str)
+            )
+        return self._file_headers[path]
+
     def redactor_for(self, item: pytest.Item | None) -> Redactor:
-        """The run's redactor, plus the values of the item's secret request headers."""
+        """The run's redactor, plus the values of the item's secret request headers (named
+        secret by their name, the profile's ``secret_headers`` or the scenario file's)."""
         scenario = getattr(item, "scenario", None)
         headers = getattr(getattr(scenario, "request", None), "headers", None) or {}
+        listed = self._file_secret_headers(getattr(scenario, "file", None)) if headers else ()
         values = frozenset(
-            v for k, v in headers.items() if isinstance(v, str) and self.profile.is_secret_header(k)
+            v
+            for k, v in headers.items()
+            if isinstance(v, str) and (self.profile.is_secret_header(k) or k.casefold() in listed)
         )
         if not values:
             return self.redactor

@@ -203,6 +203,30 @@ def test_secret_header_of_a_scenario_is_redacted_everywhere(
     assert CANARY[3:] not in _everything(pytester, [dry, failed])
 
 
+def test_a_scenario_file_may_mark_its_own_secret_headers(
+    pytester: pytest.Pytester, tagsmoke_gateway: ReferenceGateway
+) -> None:
+    pytester.makefile(".yaml", tagsmoke=f"endpoint: {tagsmoke_gateway.url}\n")
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "s.yaml").write_text(
+        textwrap.dedent(f"""\
+        secret_headers: [x-tenant-pass]
+        request:
+          headers: {{x-tenant-pass: {CANARY[3:]}}}
+        scenarios:
+          - name: a
+            path: happy
+            tags: {{owner: team-search, environment: missing, use_case: semantic-search}}
+        """)
+    )
+    dry = pytester.runpytest("--tagsmoke", "--tagsmoke-dry-run")
+    dry.assert_outcomes(passed=1)
+    dry.stdout.fnmatch_lines(["*x-tenant-pass: [*][*][*]"])
+    failed = pytester.runpytest("--tagsmoke", "--junitxml=out.xml", "-rA", "--showlocals")
+    failed.assert_outcomes(failed=1)
+    assert CANARY[3:] not in _everything(pytester, [dry, failed])
+
+
 # -- values of the wrong type ------------------------------------------------------------------
 @pytest.mark.parametrize(
     "content",
