@@ -153,6 +153,28 @@ def test_key_in_the_endpoint_query_string_is_never_shown(
     assert "=***" in read_records(demo.path)[0]["endpoint"]
 
 
+def test_key_in_the_query_of_an_endpoint_from_the_hook_is_never_shown(
+    demo: pytest.Pytester, tagsmoke_gateway: ReferenceGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GATEWAY_URL", f"{tagsmoke_gateway.url}/?code={CANARY}")
+    demo.makeconftest(
+        """
+        import os
+
+        import pytest
+
+        @pytest.hookimpl(optionalhook=True)
+        def pytest_tagsmoke_endpoint(config):
+            return os.environ["GATEWAY_URL"]
+        """
+    )
+    tagsmoke_gateway.faults.drop_header = "environment"
+    result = demo.runpytest("--tagsmoke", "--junitxml=out.xml", "-rA", "--showlocals")
+    result.assert_outcomes(passed=4, failed=2)
+    result.stdout.fnmatch_lines(["*sent to http://127.0.0.1:*/?code=[*][*][*] -> HTTP 200*"])
+    _no_canary(demo, [result])
+
+
 def test_key_in_a_log_store_url_query_is_never_shown(
     pytester: pytest.Pytester, tagsmoke_gateway: ReferenceGateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
