@@ -31,6 +31,8 @@ _TRIGGER = re.compile(
     rf"(?=[$€£¥₹\\{''.join(sorted({w[0] for w in _WORDS.split('|')}))}])"
     rf"(?:{_SIGN}|{_WORDS})"
 )
+# Codes whose letters are no price word either (usd and eur are: "cost_usd", "amount_eur").
+_CODE_LETTERS = frozenset(code.lower() for code in _CODES) - {"usd", "eur"}
 _ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
 _NUMBER_AFTER = re.compile(rf"[ \t]?(?:{_SIGN}[ \t]?)?\d[\d.,]*")
 _WORD_AFTER = re.compile(r"[\w-]*")
@@ -123,6 +125,8 @@ def find_amounts(text: str) -> list[tuple[int, int, str]]:
                 position = after.end() if after else end
                 found.append((start if after else number or 0, position, "a currency amount"))
                 continue
+        if word.lower() in _CODE_LETTERS:
+            continue  # "aud" of "audit", "cad" of a hex id: no currency, and no price word
         currency_word = _CURRENCY_WORD.match(lowered, start)
         if currency_word is not None and not (before.isalpha() or before in "_-"):
             number = _number_before(text, start)  # "12 dollars"
