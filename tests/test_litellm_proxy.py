@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -25,7 +24,10 @@ if TYPE_CHECKING:
 
 PYTHON = litellm_python()
 if PYTHON is None:
-    _why = f"LiteLLM proxy tests left out: litellm[proxy]=={VERSION} is not installed (run {INSTALL_HINT})"
+    _why = (
+        f"LiteLLM proxy tests left out: litellm[proxy]=={VERSION} is not installed"
+        f" (run {INSTALL_HINT})"
+    )
     if os.environ.get("TAGSMOKE_REQUIRE_LITELLM") == "1":
         pytest.fail(_why + ", and TAGSMOKE_REQUIRE_LITELLM=1 requires it", pytrace=False)
     pytest.skip(_why, allow_module_level=True)

@@ -82,7 +82,8 @@ class LiteLLMProxy:
         with httpx.Client(timeout=2) as client:
             while time.monotonic() < deadline:
                 if self._process.poll() is not None:
-                    raise RuntimeError(self._failure("exited with " + str(self._process.returncode)))
+                    code = self._process.returncode
+                    raise RuntimeError(self._failure(f"exited with status {code}"))
                 try:
                     if client.get(f"{self.url}/health/liveliness").status_code == 200:
                         return time.monotonic() - start
