@@ -6,6 +6,7 @@ HTTP on 127.0.0.1 (or written to a real JSONL file) and read through the preset'
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import json
 import sqlite3
@@ -186,8 +187,14 @@ def test_litellm_tags_sends_the_x_litellm_tags_header(tmp_path: Path) -> None:
 
 
 def _litellm_log_sqlite(path: Path) -> None:
-    """The callback's table (tests/litellm/litellm_log.sql) with the captured rows."""
-    schema = (Path(__file__).parent / "litellm" / "litellm_log.sql").read_text()
+    """The callback's table (``SCHEMA`` in tests/litellm/tagsmoke_log.py) with the captured
+    rows; the callback module imports LiteLLM, so its constant is read from its source."""
+    source = (Path(__file__).parent / "litellm" / "tagsmoke_log.py").read_text()
+    schema = next(
+        ast.literal_eval(node.value)
+        for node in ast.parse(source).body
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "SCHEMA"
+    )
     with contextlib.closing(sqlite3.connect(path)) as db, db:
         db.executescript(schema)
         for row in _answer("litellm-logging-payload-sqlite.json"):

@@ -10,10 +10,6 @@ own ``x-litellm-call-id`` is kept). The payload's ``id`` is the provider's compl
 (``chatcmpl-…``) on success and the call id on failure. Both files go to the folder named by
 ``TAGSMOKE_LITELLM_LOG_DIR`` (default: the current directory).
 
-For the tests only, it also writes ``litellm-spend-logs.jsonl``: the SpendLogs row LiteLLM
-would store in its database for the request, built by LiteLLM's own ``get_logging_payload``
-(the shape ``GET /spend/logs`` answers with), so that shape is checked without a database.
-
 Documented LiteLLM feature: custom callbacks (``CustomLogger``); verified with
 litellm[proxy] 1.108.7. This module runs under LiteLLM's interpreter, not the project's.
 """
@@ -21,6 +17,7 @@ litellm[proxy] 1.108.7. This module runs under LiteLLM's interpreter, not the pr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sqlite3
@@ -31,7 +28,20 @@ from litellm.integrations.custom_logger import (  # type: ignore[import-not-foun
     CustomLogger,
 )
 
-SCHEMA = (Path(__file__).parent / "litellm_log.sql").read_text()
+# request_tags and metadata hold the payload's values as JSON text.
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS litellm_log (
+    row INTEGER PRIMARY KEY AUTOINCREMENT,
+    litellm_call_id TEXT,
+    id TEXT,
+    trace_id TEXT,
+    status TEXT,
+    startTime REAL,
+    request_tags TEXT,
+    metadata TEXT
+);
+CREATE INDEX IF NOT EXISTS litellm_log_call_id ON litellm_log (litellm_call_id);
+"""
 
 
 class TagsmokeLog(CustomLogger):  # type: ignore[misc,unused-ignore]
@@ -40,7 +50,7 @@ class TagsmokeLog(CustomLogger):  # type: ignore[misc,unused-ignore]
         folder.mkdir(parents=True, exist_ok=True)
         self.jsonl = folder / "litellm-log.jsonl"
         self.sqlite = folder / "litellm-log.sqlite"
-        with sqlite3.connect(self.sqlite) as db:
+        with contextlib.closing(sqlite3.connect(self.sqlite)) as db:
             db.executescript(SCHEMA)
         self._lock = asyncio.Lock()
 
@@ -48,23 +58,11 @@ class TagsmokeLog(CustomLogger):  # type: ignore[misc,unused-ignore]
         self, kwargs: dict[str, Any], response_obj: Any, start_time: Any, end_time: Any
     ) -> None:
         await self._write(kwargs)
-        self._write_spend_logs_row(kwargs, response_obj, start_time, end_time)
 
     async def async_log_failure_event(
         self, kwargs: dict[str, Any], response_obj: Any, start_time: Any, end_time: Any
     ) -> None:
-        await self._write(kwargs)  # LiteLLM builds failure SpendLogs rows another way
-
-    def _write_spend_logs_row(
-        self, kwargs: dict[str, Any], response_obj: Any, start_time: Any, end_time: Any
-    ) -> None:
-        from litellm.proxy.spend_tracking.spend_tracking_utils import (  # type: ignore[import-not-found,unused-ignore]
-            get_logging_payload,
-        )
-
-        row = get_logging_payload(kwargs, response_obj, start_time, end_time)
-        with (self.jsonl.parent / "litellm-spend-logs.jsonl").open("a", encoding="utf-8") as out:
-            out.write(json.dumps(row, default=str) + "\n")
+        await self._write(kwargs)
 
     async def _write(self, kwargs: dict[str, Any]) -> None:
         payload = kwargs.get("standard_logging_object")
@@ -73,7 +71,7 @@ class TagsmokeLog(CustomLogger):  # type: ignore[misc,unused-ignore]
         line = json.dumps(payload, default=str)
         async with self._lock:
             # SQLite first, then the JSONL line: a reader that saw the line finds the row.
-            with sqlite3.connect(self.sqlite) as db:
+            with contextlib.closing(sqlite3.connect(self.sqlite)) as db, db:
                 db.execute(
                     "INSERT INTO litellm_log"
                     " (litellm_call_id, id, trace_id, status, startTime, request_tags, metadata)"
