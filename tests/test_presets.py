@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import json
+import re
 import sqlite3
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+import yaml
 
 from pytest_tagsmoke.errors import TagsmokeFileError
 from pytest_tagsmoke.logstore import open_log_store
@@ -231,6 +233,35 @@ def test_litellm_logging_payload_default_log_path(tmp_path: Path) -> None:
     profile = _profile(tmp_path, "preset: litellm-logging-payload\n")
     assert profile.log_store.path == "litellm-log.jsonl"
     assert _sent(profile).json["metadata"]["spend_logs_metadata"] == EXPECTED
+
+
+LITELLM_DOC = Path(__file__).parents[1] / "docs" / "presets" / "litellm.md"
+
+
+def _doc_blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", LITELLM_DOC.read_text(), flags=re.DOTALL)
+
+
+def test_litellm_doc_callback_is_the_one_the_proxy_tests_run() -> None:
+    (callback,) = _doc_blocks("python")
+    assert callback == (Path(__file__).parent / "litellm" / "tagsmoke_log.py").read_text()
+    proxy_config = yaml.safe_load(
+        (Path(__file__).parent / "litellm" / "proxy_config.yaml").read_text()
+    )
+    (litellm_config,) = [b for b in _doc_blocks("yaml") if b.startswith("# LiteLLM's config.yaml")]
+    documented = yaml.safe_load(litellm_config)["litellm_settings"]["callbacks"]
+    assert documented in proxy_config["litellm_settings"]["callbacks"]
+
+
+def test_litellm_doc_profiles_load(tmp_path: Path) -> None:
+    profiles = [b for b in _doc_blocks("yaml") if b.startswith("# tagsmoke.yaml")]
+    assert len(profiles) == 3
+    env = {"LITELLM_URL": "http://127.0.0.1:4000", "LITELLM_SMOKE_KEY": "sk-smoke-canary"}
+    for text in profiles:
+        profile = _profile(tmp_path, text, {**env, "LITELLM_LOG_PATH": "litellm-log.jsonl"})
+        assert profile.preset is not None
+        assert profile.preset.startswith("litellm")
+        assert profile.correlation.header == "x-litellm-call-id"
 
 
 def test_helicone(tmp_path: Path, fixture_server: FixtureServer) -> None:
