@@ -372,3 +372,37 @@ def test_spend_logs_setup_error_carries_the_stores_reason(
     result = project.runpytest("--tagsmoke")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*/spend/logs* answered HTTP 500*Database not connected*"])
+
+
+def test_metadata_tags_as_a_string_are_not_logged(
+    project: pytest.Pytester, litellm_proxy: LiteLLMProxy
+) -> None:
+    """LiteLLM reads ``metadata.tags`` only as a list: a comma string is dropped."""
+    body = {**CHAT, "metadata": {"tags": ",".join(f"{k}:{v}" for k, v in TAGS.items())}}
+    _write(
+        project,
+        litellm_proxy,
+        "litellm-logging-payload-tags",
+        [
+            {
+                "name": "metadata tags as a string",
+                "id": "tags-string",
+                "path": "happy",
+                "tags": {},
+                "request": {"json": body},
+                "expect": {"record": {key: {"equals": value} for key, value in TAGS.items()}},
+            }
+        ],
+    )
+    result = project.runpytest("--tagsmoke")
+    result.assert_outcomes(failed=1)
+    record = _records(project)["tags-string"]
+    assert record["result"] == "fail"
+    assert record["failure_reason"] == "missing_environment"
+    assert (
+        "tag_mismatch: record field owner: expected 'team-search', found None"
+        in (record["problems"])
+    )
+    assert record["tags_in_log"] == dict.fromkeys(TAGS)
+    (logged,) = _logged(litellm_proxy, record["correlation_id"])
+    assert not [tag for tag in logged["request_tags"] if tag.startswith("owner:")]
