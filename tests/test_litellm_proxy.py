@@ -313,9 +313,10 @@ def test_rate_limited_model_is_a_gateway_error(
     record = _records(project)["rate-limited"]
     assert record["failure_reason"] == "gateway_error"
     assert record["http_status"] == 429
-    # LiteLLM logs the failed call too, with its spend-logs metadata, under the same call id.
+    # LiteLLM logs the failed call too, with its spend-logs metadata, under the same call id:
+    # once per attempt the harness made.
     logged = _logged(litellm_proxy, record["correlation_id"])
-    assert logged
+    assert len(logged) == 1 + record["retry_count"]
     assert {p["status"] for p in logged} == {"failure"}
     assert all(p["metadata"]["spend_logs_metadata"] == TAGS for p in logged)
     assert all(p["id"] == record["correlation_id"] for p in logged)
@@ -336,20 +337,20 @@ def test_rate_limited_model_claims_nothing_it_did_not_check(
     assert record["tag_found_in_log"] == "not-checked"
 
 
+def _spend_logs_run(project: pytest.Pytester, proxy: LiteLLMProxy) -> pytest.RunResult:
+    """One happy scenario with the ``litellm`` preset, whose store is ``GET /spend/logs``."""
+    scenario = {"name": "spend logs", "id": "spend-logs", "path": "happy", "tags": TAGS}
+    _write(project, proxy, "litellm", [scenario])
+    profile = project.path / "tagsmoke.yaml"
+    profile.write_text(profile.read_text().replace("{timeout: 20}", "{timeout: 5}"))
+    return project.runpytest("--tagsmoke")
+
+
 def test_spend_logs_preset_without_a_database_is_a_setup_error(
     project: pytest.Pytester, litellm_proxy: LiteLLMProxy
 ) -> None:
     """``GET /spend/logs`` needs LiteLLM's database: without it the proxy answers 500."""
-    _write(
-        project,
-        litellm_proxy,
-        "litellm",
-        [{"name": "spend logs", "id": "spend-logs", "path": "happy", "tags": TAGS}],
-    )
-    (project.path / "tagsmoke.yaml").write_text(
-        (project.path / "tagsmoke.yaml").read_text().replace("{timeout: 20}", "{timeout: 5}")
-    )
-    result = project.runpytest("--tagsmoke")
+    result = _spend_logs_run(project, litellm_proxy)
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*/spend/logs* answered HTTP 500*"])
     assert MASTER_KEY not in result.stdout.str()
@@ -363,13 +364,7 @@ def test_spend_logs_preset_without_a_database_is_a_setup_error(
 def test_spend_logs_setup_error_carries_the_stores_reason(
     project: pytest.Pytester, litellm_proxy: LiteLLMProxy
 ) -> None:
-    _write(
-        project,
-        litellm_proxy,
-        "litellm",
-        [{"name": "spend logs", "id": "spend-logs", "path": "happy", "tags": TAGS}],
-    )
-    result = project.runpytest("--tagsmoke")
+    result = _spend_logs_run(project, litellm_proxy)
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*/spend/logs* answered HTTP 500*Database not connected*"])
 
