@@ -24,7 +24,7 @@ VERSION = "1.108.7"
 INSTALL_HINT = "tools/litellm-venv.sh"
 # Only a test key for the proxy this module starts on 127.0.0.1; never a real credential.
 MASTER_KEY = "sk-tagsmoke-litellm-test"
-START_TIMEOUT = 120.0  # seconds; LiteLLM's imports are heavy (about 15 s on 2 shared cores)
+START_TIMEOUT = 120.0  # seconds; LiteLLM imports a lot: 15 s idle, 40-50 s on a busy 2-core machine
 
 
 def litellm_python() -> Path | None:
