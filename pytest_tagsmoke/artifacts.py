@@ -18,6 +18,7 @@ RECORDS = "records.jsonl"
 SUMMARY_JSON = "summary.json"
 SMOKE_TEST_LOG = "smoke_test_log.yaml"
 SUMMARY_MD = "summary.md"
+UNVERIFIED = "unverified.jsonl"
 
 
 def new_run_id() -> str:
@@ -38,6 +39,8 @@ class RunArtifacts:
         self.records_path = self.folder / RECORDS
         self._stream: TextIO | None = None
         self.records: list[dict[str, Any]] = []
+        #: Requests sent whose scenario was never judged (the run was stopped).
+        self.unverified: list[dict[str, Any]] = []
         self.claims: list[PricingClaim] = []
 
     def write_record(self, record: dict[str, Any]) -> None:
@@ -48,19 +51,36 @@ class RunArtifacts:
         self._stream.flush()
         self.records.append(record)
 
-    def finish(self, policy: TagPolicy, endpoint: str) -> None:
+    def write_unverified(self, records: list[dict[str, Any]]) -> None:
+        """``unverified.jsonl``: a smoke record (result ``fail``, no reason, nothing claimed)
+        for each request sent but never judged, so every one is traceable by its id."""
+        if not records:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with (self.folder / UNVERIFIED).open("a", encoding="utf-8") as stream:
+            stream.writelines(json.dumps(record) + "\n" for record in records)
+        self.unverified += records
+
+    def finish(
+        self,
+        policy: TagPolicy,
+        endpoint: str,
+        run: dict[str, Any] | None = None,
+        log_store: dict[str, Any] | None = None,
+    ) -> None:
         """Write summary.json, smoke_test_log.yaml and summary.md, then run the pricing
-        guard over every artifact (its findings are kept in :attr:`claims`)."""
+        guard over every artifact (its findings are kept in :attr:`claims`). ``run``: what
+        pytest saw, so the summaries carry the run's real result."""
         self.close()
-        if not self.records:
+        if not self.records and not self.unverified:
             return
         import yaml
 
         from pytest_tagsmoke.guard import scan
         from pytest_tagsmoke.summary import markdown, smoke_test_log, summarize
 
-        summary = summarize(self.records, policy)
-        run_date = self.records[0]["audit_date"]
+        summary = summarize(self.records, policy, run, log_store)
+        run_date = (self.records or self.unverified)[0]["audit_date"]
         document = {
             "run_id": self.run_id,
             "audit_date": run_date,

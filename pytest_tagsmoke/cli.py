@@ -6,31 +6,19 @@ import argparse
 import sys
 from pathlib import Path
 
+from pytest_tagsmoke import __version__
+from pytest_tagsmoke._file_selection import PROFILE_NAMES, select_files
 from pytest_tagsmoke.errors import Problem, TagsmokeFileError
-from pytest_tagsmoke.profile import PROFILE_FILENAME, load_profile
+from pytest_tagsmoke.profile import load_profile
 from pytest_tagsmoke.scenario import load_scenario_file
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-_PROFILE_NAMES = {PROFILE_FILENAME, "tagsmoke.yml", "pyproject.toml"}
-
-
-def _files(paths: list[Path]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found = [*path.rglob("*.yaml"), *path.rglob("*.yml")]
-            files += sorted(found)
-        else:
-            files.append(path)
-    return files
 
 
 def validate(paths: list[Path], profile: Path | None) -> tuple[int, list[Problem]]:
     """(files checked, problems) for ``paths``; a profile is checked as a profile."""
-    files = _files(paths)
-    profiles = [f for f in files if f.name in _PROFILE_NAMES]
-    if profile is not None and profile not in profiles:
-        profiles.insert(0, profile)
+    selection = select_files(paths, profile)
+    profiles, files = selection.profiles, selection.scenarios
     problems: list[Problem] = []
     known_fields = None
     for path in profiles:
@@ -40,7 +28,7 @@ def validate(paths: list[Path], profile: Path | None) -> tuple[int, list[Problem
         except TagsmokeFileError as exc:
             problems += exc.problems
     for path in files:
-        if path.name in _PROFILE_NAMES:
+        if path.name in PROFILE_NAMES:
             continue
         try:
             load_scenario_file(path, known_fields=known_fields)
@@ -51,13 +39,17 @@ def validate(paths: list[Path], profile: Path | None) -> tuple[int, list[Problem
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tagsmoke", description="pytest-tagsmoke tools")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser(
         "validate",
         help="check scenario and profile files (no network)",
         description="Check scenario and profile files against their schemas and rules "
         "(no literal credentials, no pricing claims) without sending anything. Folders are "
-        "searched for *.yaml and *.yml; tagsmoke.yaml and pyproject.toml are profiles. "
+        "searched for *.yaml and *.yml (hidden folders, virtual environments and run artifact "
+        "folders skipped); tagsmoke.yaml and pyproject.toml are profiles, and with a profile "
+        "only the files its 'scenarios:' patterns name are scenario files. Files named on the "
+        "command line are always checked. "
         "Exit status: 0 valid, 1 invalid, 2 usage error.",
     )
     check.add_argument("paths", nargs="+", type=Path, metavar="PATH")

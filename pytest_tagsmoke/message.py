@@ -19,7 +19,14 @@ def failure_message(smoke: dict[str, Any], held: dict[str, str | None] | None) -
         lines += [f"    {dim} = {spec['value']!r} ({spec['attach']})" for dim, spec in sent.items()]
     else:
         lines.append("    no tags")
-    if held is None:
+    if held is None and smoke["tag_found_in_log"] == "not-checked":
+        why = (
+            f"the gateway answered HTTP {smoke['http_status']}"
+            if smoke["failure_reason"] == "gateway_error"
+            else "the scenario expects none"
+        )
+        lines.append(f"  log record: not looked up ({why})")
+    elif held is None:
         lines.append("  log record: none found")
     else:
         lines.append(f"  log record {smoke['source_record'] or '(no source record id)'}:")

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from pytest_tagsmoke.reference import ReferenceGateway
 
 SESSION_PLUGIN_NAME = "tagsmoke-session"
+REPORT_HEADER_PLUGIN_NAME = "tagsmoke-report-header"
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -70,14 +71,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--tagsmoke-concurrency",
         type=int,
         metavar="N",
-        default=16,
-        help="requests in flight at once when the run sends every scenario first (default 16).",
+        default=None,
+        help="requests in flight at once when the run sends every scenario first "
+        "(default: ini tagsmoke_concurrency, else 16).",
     )
     group.addoption(
         "--tagsmoke-serial",
         action="store_true",
         default=False,
-        help="send and verify one scenario at a time instead of sending every scenario first.",
+        help="send and verify one scenario at a time instead of sending every scenario first "
+        "(also ini tagsmoke_serial).",
     )
     parser.addini(
         "tagsmoke_profile",
@@ -90,15 +93,34 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "tagsmoke-artifacts).",
         default="",
     )
+    # Dry run and allow-production have no ini on purpose: a pinned dry run would make the gate
+    # pass without checking anything, a pinned allow-production would let every run, a
+    # laptop's included, send production-tagged traffic. Both stay per-invocation flags.
+    parser.addini(
+        "tagsmoke_concurrency",
+        help="pytest-tagsmoke: requests in flight at once (default 16).",
+        default="",
+    )
+    parser.addini(
+        "tagsmoke_serial",
+        type="bool",
+        help="pytest-tagsmoke: send and verify one scenario at a time (default false).",
+        default=False,
+    )
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     if not config.getoption("tagsmoke"):
         return
+    from pytest_tagsmoke._options import resolve_pinned_options
     from pytest_tagsmoke.session import TagsmokeSession
 
+    resolve_pinned_options(config)
     config.pluginmanager.register(TagsmokeSession.from_config(config), SESSION_PLUGIN_NAME)
+    from pytest_tagsmoke import report_header
+
+    config.pluginmanager.register(report_header, REPORT_HEADER_PLUGIN_NAME)
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from pytest_tagsmoke._rules import (
 from pytest_tagsmoke._validate import schema_problems
 from pytest_tagsmoke._yaml import YamlMap, format_key_path, load_yaml, locate
 from pytest_tagsmoke.errors import Problem, TagsmokeFileError
+from pytest_tagsmoke.logstore.bounded import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH
 from pytest_tagsmoke.logstore.mapping import FieldSpec
 from pytest_tagsmoke.policy import (
     CORE_DIMENSIONS,
@@ -127,6 +128,9 @@ class LogStoreConfig:
     url: str | None = field(default=None, repr=False)
     query_sql: str | None = None
     counts_query: str | None = None
+    # every kind: bounds on what one answer (or one JSONL line) may hold
+    max_answer_bytes: int = DEFAULT_MAX_BYTES
+    max_answer_depth: int = DEFAULT_MAX_DEPTH
 
     def secrets(self) -> list[str]:
         """Values that must never be shown: auth, headers, the SQL URL's password."""
@@ -372,6 +376,8 @@ def _log_store(values: Mapping[str, Any] | None) -> LogStoreConfig:
         "path",
         "url",
         "counts_query",
+        "max_answer_bytes",
+        "max_answer_depth",
     )
     kwargs: dict[str, Any] = {key: values[key] for key in plain if key in values}
     for key in ("query", "auth", "headers"):

@@ -39,16 +39,21 @@ def build_smoke_record(
     record: LogRecord | None,
     verdict: Verdict | None,
     setup_problem: str | None = None,
+    unverified: str | None = None,
 ) -> dict[str, Any]:
     """One smoke record. Only named fields are copied: nothing of the store's raw record.
 
     ``verdict`` is None when the run's setup failed (``setup_problem`` says how); such a
-    record fails with ``gateway_error``.
+    record fails with ``gateway_error``. ``unverified``: the request was sent but the run
+    stopped before it was judged (why); the record fails with no reason, nothing claimed.
     """
     owner = scenario.tags.get("owner")
     if verdict is not None:
         failure_reason = verdict.failure_reason
         problems = [f"{f.reason}: {f.detail}" for f in verdict.findings]
+    elif unverified is not None:
+        failure_reason = None
+        problems = [f"not verified: {unverified}"]
     else:
         failure_reason = "gateway_error"
         problems = [f"gateway_error: {setup_problem}"]
@@ -59,7 +64,7 @@ def build_smoke_record(
         "request_class": scenario.request_class,
         "correlation_id": request.correlation_id,
         "source_record": record.get("source_record") if record else None,
-        "result": "pass" if failure_reason is None else "fail",
+        "result": "pass" if failure_reason is None and unverified is None else "fail",
         "failure_reason": failure_reason,
         "follow_up_owner": policy.follow_up_owner(owner),
         "scenario": scenario.name,
@@ -73,6 +78,7 @@ def build_smoke_record(
         },
         "tag_found_in_log": verdict.tag_found_in_log if verdict else "not-checked",
         "untagged_bucket_incremented": verdict.bucket_incremented if verdict else "not-checked",
+        "counter_expected": scenario.expect.untagged_count == "increments",
         "tags_in_log": dict(verdict.tags_in_log) if verdict else {},
         "drift": dict(verdict.drift) if verdict else {},
         "bucket": verdict.bucket if verdict else None,

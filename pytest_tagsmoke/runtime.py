@@ -1,6 +1,7 @@
-"""What one run needs to send and verify: endpoint, HTTP client, log store, artifacts.
+"""The sending and finding steps of a run: send every scenario once, then find every record.
 
-Made lazily, before the first scenario is sent, so ``--collect-only`` starts nothing.
+Made lazily, before the first scenario is sent, so ``--collect-only`` starts nothing. Knows
+nothing of pytest: a second front end (the audit) can drive it too.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ import jmespath
 from pytest_tagsmoke._redact import redact_url, scrub
 from pytest_tagsmoke.logstore import LogRecord, LogStore, LogStoreError, open_log_store
 from pytest_tagsmoke.logstore.mapping import scalar
+from pytest_tagsmoke.policy import classify
 from pytest_tagsmoke.poll import wait_for_records
 from pytest_tagsmoke.send import (
+    RETRY_STATUSES,
     PreparedRequest,
+    SendError,
     SentRequest,
     build_request,
     new_correlation_id,
@@ -30,9 +34,14 @@ from pytest_tagsmoke.verify import expected_classification
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from pytest_tagsmoke.artifacts import RunArtifacts
     from pytest_tagsmoke.profile import Profile
     from pytest_tagsmoke.scenario import Scenario
+
+#: Seconds to open a connection (a closed or filtered port fails fast; the read waits
+#: ``request_timeout``).
+CONNECT_TIMEOUT = 5.0
+#: A request's total budget (every attempt and every wait) is this many request timeouts.
+BUDGET_FACTOR = 2.0
 
 
 @dataclass
@@ -46,16 +55,28 @@ class Dispatch:
     counts_before: dict[str, int] | None = None
     counts_after: dict[str, int] | None = None
     record: LogRecord | None = None
+    #: A problem of the run's setup (gateway or log store unreachable): not a verdict.
     setup_problem: str | None = None
+    #: This scenario alone could not be sent or found (e.g. a tag no header can carry).
+    error: str | None = None
     response_text: str = ""
     lookup_id: str | None = None
     sharing: int = 1  # scenarios counted between the same two reads of the same bucket
+    #: Whether the log store was asked for this request's record.
+    looked_up: bool = False
+    #: Whether a smoke record was written for it (an unreported one was sent, not verified).
+    reported: bool = False
+
+    @property
+    def attempts(self) -> int:
+        return self.retry_count + 1
 
     @property
     def awaits_record(self) -> bool:
         """Sent, answered as expected, with an id to look for: a record should come."""
         return (
             self.setup_problem is None
+            and self.error is None
             and self.status is not None
             and self.lookup_id is not None
             and self.scenario.expect.expects_record
@@ -66,16 +87,20 @@ class Dispatch:
 
 
 class Runtime:
-    def __init__(self, profile: Profile, artifacts: RunArtifacts) -> None:
+    def __init__(self, profile: Profile) -> None:
         self.profile = profile
-        self.artifacts = artifacts
         # TCP_NODELAY: small requests are not held back waiting for a delayed ACK.
         transport = httpx.HTTPTransport(
             socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
         )
-        self.client = httpx.Client(timeout=profile.request_timeout, transport=transport)
+        timeout = httpx.Timeout(
+            profile.request_timeout, connect=min(CONNECT_TIMEOUT, profile.request_timeout)
+        )
+        self.client = httpx.Client(timeout=timeout, transport=transport)
         self.endpoint_shown = redact_url(profile.endpoint)
         self._store: LogStore | None = None
+        #: Every request sent (or being sent), in order: nothing sent is untraceable.
+        self.sent: list[Dispatch] = []
 
     @property
     def store(self) -> LogStore:
@@ -88,6 +113,10 @@ class Runtime:
                 policy=self.profile.policy,
             )
         return self._store
+
+    def store_notes(self) -> list[str]:
+        """What the log store skipped (malformed lines), for the run's report."""
+        return list(getattr(self._store, "skipped", ()))
 
     def scrub(self, text: str) -> str:
         return scrub(text, self.profile.secrets())
@@ -103,17 +132,32 @@ class Runtime:
         return request.correlation_id
 
     def send_one(self, scenario: Scenario) -> Dispatch:
-        """The sending step: build the request, send it, note the id the store will know."""
+        """The sending step: build the request, send it once (plus transport retries), note
+        the id the store will know. Trouble with this scenario alone is its ``error``."""
         correlation = self.profile.correlation
         request = build_request(
             self.profile, scenario, new_correlation_id(correlation.prefix, correlation.format)
         )
         dispatch = Dispatch(request, scenario=scenario)
+        self.sent.append(dispatch)
+        # A status the scenario expects (e.g. 429) is its answer, not a reason to retry.
+        retry = frozenset(s for s in RETRY_STATUSES if not scenario.expect.status_matches(s))
         try:
-            sent = send(self.client, request)
-        except httpx.TransportError as exc:
+            sent = send(
+                self.client,
+                request,
+                budget=BUDGET_FACTOR * self.profile.request_timeout,
+                retry_statuses=retry,
+            )
+        except SendError as exc:
+            dispatch.retry_count = exc.retry_count
             dispatch.setup_problem = self.scrub(
-                f"the gateway at {self.endpoint_shown} is unreachable: {type(exc).__name__}: {exc}"
+                f"the gateway at {self.endpoint_shown} is unreachable: {exc}"
+            )
+            return dispatch
+        except Exception as exc:  # one scenario's trouble is its own error, nobody else's
+            dispatch.error = self.scrub(
+                f"the request cannot be sent: {type(exc).__name__}: {_first_line(exc)}"
             )
             return dispatch
         dispatch.status, dispatch.retry_count = sent.status, sent.retry_count
@@ -135,14 +179,27 @@ class Runtime:
                 d.setup_problem = self.scrub(str(exc))
             return
         for d in waiting:
+            d.looked_up = True
             d.record = found.get(d.lookup_id or "")
 
     def _counts(self) -> dict[str, int] | str | None:
-        """The store's bucket counts; the problem's text when they cannot be read."""
+        """Records per bucket: the store's own counts; else the buckets of the records it
+        can list (the record's bucket field, else the policy's derived bucket); else None
+        (not checked). The problem's text when they cannot be read."""
         try:
-            return self.store.bucket_counts()
+            counts = self.store.bucket_counts()
+            if counts is not None:
+                return counts
+            listed = self.store.list_records()
         except LogStoreError as exc:
             return self.scrub(str(exc))
+        if listed is None:
+            return None
+        policy = self.profile.policy
+        tally: Counter[str] = Counter()
+        for record in listed:
+            tally[record.get("bucket") or classify(record.values, policy).bucket] += record.count
+        return dict(tally)
 
     def dispatch(self, scenario: Scenario) -> Dispatch:
         """Serial mode: send one scenario and wait for its record."""
@@ -159,17 +216,22 @@ class Runtime:
         """
         counting = any(s.expect.untagged_count == "increments" for s in scenarios)
         before = self._counts() if counting else None
-        with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(scenarios)))) as pool:
+        pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(scenarios))))
+        try:
             dispatches = list(pool.map(self.send_one, scenarios))
+        finally:
+            # Ctrl-C while sending: what is in flight finishes (and is in ``sent``); what
+            # was not started yet is never sent.
+            pool.shutdown(wait=True, cancel_futures=True)
         self.collect(dispatches)
         counted = [d for d in dispatches if d.scenario.expect.untagged_count == "increments"]
-        after = self._counts() if counted and not isinstance(before, str) else before
+        after = self._counts() if counted and isinstance(before, dict) else before
         policy = self.profile.policy
         expected = Counter(expected_classification(d.scenario, policy).bucket for d in counted)
         for d in counted:
             if isinstance(after, str):
                 d.setup_problem = d.setup_problem or after
-            elif isinstance(before, dict) and after is not None:
+            elif isinstance(before, dict) and isinstance(after, dict):
                 # Counted between the same two reads as the run's other scenarios that
                 # expect the same bucket: it must grow by at least that many.
                 d.counts_before, d.counts_after = before, after
@@ -180,4 +242,8 @@ class Runtime:
         if self._store is not None:
             self._store.close()
         self.client.close()
-        self.artifacts.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc)
+    return (text.splitlines() or [""])[0][:300]

@@ -48,6 +48,8 @@ class Expectation:
     untagged_count: Literal["increments", "not-checked"] = "not-checked"
     record: Mapping[str, FieldExpectation] = field(default_factory=dict)
     error_names: tuple[str, ...] = ()
+    #: ``tagged``: a rejected request must still leave a failure record with every sent tag.
+    failure_record: Literal["tagged"] | None = None
 
     def status_matches(self, status: int) -> bool:
         if isinstance(self.status, int):
@@ -61,7 +63,12 @@ class Expectation:
 
     @property
     def expects_record(self) -> bool:
-        return not self.rejected or self.bucket is not None or bool(self.record)
+        return (
+            not self.rejected
+            or self.bucket is not None
+            or bool(self.record)
+            or self.failure_record is not None
+        )
 
 
 @dataclass(frozen=True)
@@ -254,6 +261,7 @@ def _build(
                         ),
                         record=record,
                         error_names=tuple(expect.get("error_names", ())),
+                        failure_record=expect.get("failure_record"),
                     ),
                     attach=_attach_spec(raw["attach"]) if "attach" in raw else file_attach,
                     marks=_marks(raw.get("marks", [])),

@@ -127,35 +127,80 @@ def build_request(profile: Profile, scenario: Scenario, correlation_id: str) -> 
     )
 
 
-def _wait(state: tenacity.RetryCallState) -> float:
-    """Honour a numeric ``Retry-After`` (capped); else exponential backoff with jitter."""
-    outcome = state.outcome
-    if outcome is not None and not outcome.failed:
-        retry_after = outcome.result().headers.get("retry-after", "")
-        try:
-            return min(max(float(retry_after), 0.0), MAX_RETRY_AFTER)
-        except ValueError:
-            pass
-    return float(_BACKOFF(state))
+#: Errors raised before the request was written: nothing reached the gateway, so it is
+#: safe to send again. A read timeout (or a connection dropped mid-answer) is not among
+#: them: the gateway may already have logged the request, and a re-send would be a second
+#: record for the same correlation id.
+NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
-def send(client: httpx.Client, request: PreparedRequest) -> SentRequest:
-    """Send with bounded retries on connection errors and 429/502/503/504 only.
+class SendError(Exception):
+    """No HTTP answer: the gateway is unreachable or did not answer in time."""
 
-    A connection that never succeeds raises :class:`httpx.TransportError`; every HTTP answer,
-    retried or not, is returned with its status.
+    def __init__(self, message: str, retry_count: int) -> None:
+        super().__init__(message)
+        self.retry_count = retry_count
+
+
+def _waiter(budget: float) -> Any:
+    def wait(state: tenacity.RetryCallState) -> float:
+        """Honour a numeric ``Retry-After`` (capped); else exponential backoff with jitter;
+        never past the request's total budget."""
+        seconds = float(_BACKOFF(state))
+        outcome = state.outcome
+        if outcome is not None and not outcome.failed:
+            try:
+                retry_after = float(outcome.result().headers.get("retry-after", ""))
+                seconds = min(max(retry_after, 0.0), MAX_RETRY_AFTER)
+            except ValueError:
+                pass
+        return max(0.0, min(seconds, budget - (state.seconds_since_start or 0.0)))
+
+    return wait
+
+
+def send(
+    client: httpx.Client,
+    request: PreparedRequest,
+    *,
+    budget: float = 20.0,
+    retry_statuses: frozenset[int] = RETRY_STATUSES,
+) -> SentRequest:
+    """Send with bounded retries, within ``budget`` seconds for every attempt and wait.
+
+    Retried: errors raised before the request was written (:data:`NOT_SENT_ERRORS`) and the
+    answers ``retry_statuses`` (429/502/503/504 unless the scenario expects one of them).
+    Never retried: a read timeout or a dropped answer (the gateway may have logged the
+    request already). No answer at all raises :class:`SendError` with the retries made;
+    every HTTP answer, retried or not, is returned with its status.
     """
     retrying = tenacity.Retrying(
-        stop=tenacity.stop_after_attempt(MAX_ATTEMPTS),
-        wait=_wait,
-        retry=tenacity.retry_if_exception_type(httpx.TransportError)
-        | tenacity.retry_if_result(lambda r: r.status_code in RETRY_STATUSES),
+        stop=tenacity.stop_after_attempt(MAX_ATTEMPTS) | tenacity.stop_after_delay(budget),
+        wait=_waiter(budget),
+        retry=tenacity.retry_if_exception_type(NOT_SENT_ERRORS)
+        | tenacity.retry_if_result(lambda r: r.status_code in retry_statuses),
         retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
         reraise=True,
     )
-    response: httpx.Response = retrying(
-        client.request, request.method, request.url, headers=request.headers, json=request.json
-    )
+    try:
+        response: httpx.Response = retrying(
+            client.request,
+            request.method,
+            request.url,
+            headers=request.headers,
+            json=request.json,
+        )
+    except httpx.TransportError as exc:
+        retries = int(retrying.statistics.get("attempt_number", 1)) - 1
+        detail = f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, NOT_SENT_ERRORS):
+            detail += (
+                " (the request was written and not answered in time; not re-sent: the "
+                "gateway may already have logged it)"
+            )
+        if retries:
+            detail += f" after {retries} retr{'y' if retries == 1 else 'ies'}"
+        raise SendError(detail, retries) from None
     attempts = int(retrying.statistics.get("attempt_number", 1))
     return SentRequest(
         request=request,

@@ -1,35 +1,39 @@
-"""The plugin object registered when ``--tagsmoke`` is given: collection, items, summary."""
+"""pytest glue: the plugin object registered when ``--tagsmoke`` is given.
+
+It finds the profile and the scenario files, plans and sends the batch once (over the final
+selection), hands each item its outcome, tallies what pytest saw and writes the artifacts.
+Collector and items: :mod:`pytest_tagsmoke.items`; the terminal section:
+:mod:`pytest_tagsmoke.reporting`; the sending and finding: :mod:`pytest_tagsmoke.runtime`.
+"""
 
 from __future__ import annotations
 
 import fnmatch
 import glob
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
 
-from pytest_tagsmoke._redact import scrub
 from pytest_tagsmoke.artifacts import RunArtifacts, new_run_id
 from pytest_tagsmoke.errors import SetupError, TagsmokeFileError
-from pytest_tagsmoke.message import failure_message
+from pytest_tagsmoke.items import SESSION_KEY, ScenarioFile, ScenarioItem, smoke_record
 from pytest_tagsmoke.profile import (
     PROFILE_FILENAME,
     Profile,
     has_pyproject_table,
     load_profile,
 )
-from pytest_tagsmoke.record import SEED_FIELDS, build_smoke_record
+from pytest_tagsmoke.reporting import RunTally, write_terminal_summary
 from pytest_tagsmoke.runtime import Dispatch, Runtime
-from pytest_tagsmoke.scenario import Mark, Scenario, load_scenario_file
-from pytest_tagsmoke.send import build_request, render_request
-from pytest_tagsmoke.verify import Verdict, judge
 
 if TYPE_CHECKING:
-    from collections.abc import Generator, Iterator
+    from collections.abc import Generator
 
-SESSION_KEY = pytest.StashKey["TagsmokeSession"]()
+    from pytest_tagsmoke.scenario import Scenario
+
+__all__ = ["SESSION_KEY", "TagsmokeSession"]
 
 
 def _profile_path(config: pytest.Config) -> Path:
@@ -62,10 +66,12 @@ class TagsmokeSession:
         # Under pytest-xdist, workers send and judge; the controller writes the artifacts.
         self.is_worker = hasattr(config, "workerinput")
         # Send everything first, then verify; xdist workers are fed items one by one, so
-        # they dispatch serially.
+        # they send serially.
         self.serial = bool(config.getoption("tagsmoke_serial")) or self.is_worker
         self.concurrency = max(1, int(config.getoption("tagsmoke_concurrency")))
-        self._dispatched: dict[str, Dispatch] = {}
+        self._planned: dict[str, Dispatch | None] = {}
+        self._plan_error = ""
+        self.tally = RunTally()
         self.dry_run_requests: list[tuple[str, str]] = []
 
     @classmethod
@@ -138,6 +144,50 @@ class TagsmokeSession:
             return ScenarioFile.from_parent(parent, path=file_path)
         return None
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> None:
+        """Plan and send the batch once, over the final selection (after ``-k``, ``--lf``
+        and deselection), before the first item runs; items only look up their outcome."""
+        if (
+            self.dry_run
+            or self.serial
+            or session.config.option.collectonly
+            # the pytest-xdist controller runs no item: its workers send
+            or session.config.pluginmanager.hasplugin("dsession")
+            or (session.testsfailed and not session.config.option.continue_on_collection_errors)
+        ):
+            return
+        batch = [
+            item
+            for item in session.items
+            if isinstance(item, ScenarioItem)
+            and item.get_closest_marker("skip") is None
+            and self.production_refusal(item.scenario) is None
+        ]
+        if not batch:
+            return
+        try:
+            runtime = self.runtime()
+        except SetupError:
+            return  # each item reports it
+        try:
+            dispatches = runtime.dispatch_all([i.scenario for i in batch], self.concurrency)
+        except Exception as exc:  # a bug, not a verdict: each planned item reports it once
+            self._plan_error = runtime.scrub(f"{type(exc).__name__}: {exc}")[:500]
+            self._planned = {item.nodeid: None for item in batch}
+            return
+        self._planned = {i.nodeid: d for i, d in zip(batch, dispatches, strict=True)}
+
+    def outcome_for(self, item: ScenarioItem) -> Dispatch:
+        """``item``'s sent request and found record: from the batch, or (serial mode, xdist
+        workers, an item outside the plan) sent now, for this item alone."""
+        if item.nodeid in self._planned:
+            dispatch = self._planned.pop(item.nodeid)
+            if dispatch is None:
+                raise SetupError(f"the batch could not be sent: {self._plan_error}")
+            return dispatch
+        return self.runtime().dispatch(item.scenario)
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
@@ -145,6 +195,8 @@ class TagsmokeSession:
         """Carry the smoke record on the report: under xdist only the controller writes."""
         report = yield
         if isinstance(item, ScenarioItem):
+            report.tagsmoke_scenario = True  # type: ignore[attr-defined]
+            report.tagsmoke_refused = item.refused  # type: ignore[attr-defined]
             if item.smoke is not None and not item.smoke_sent:
                 report.tagsmoke_record = item.smoke  # type: ignore[attr-defined]
                 item.smoke_sent = True
@@ -155,6 +207,7 @@ class TagsmokeSession:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if self.is_worker:
             return
+        self.tally.add(report)
         record = getattr(report, "tagsmoke_record", None)
         if record is not None:
             self.artifacts.write_record({**record, "run_id": self.artifacts.run_id})
@@ -166,39 +219,34 @@ class TagsmokeSession:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.is_worker:
             return
-        endpoints = {r["endpoint"] for r in self.artifacts.records}
-        self.artifacts.finish(self.profile.policy, ", ".join(sorted(endpoints)))
+        interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED
+        runtime = self._runtime
+        if runtime is not None:
+            why = (
+                "the run was interrupted after the request was sent"
+                if interrupted
+                else "the run stopped (e.g. -x) after the request was sent"
+            )
+            self.artifacts.write_unverified(
+                [
+                    {**smoke_record(self.artifacts.run_id, runtime, d, None, why)}
+                    for d in runtime.sent
+                    if not d.reported
+                ]
+            )
+        endpoints = {r["endpoint"] for r in self.artifacts.records + self.artifacts.unverified}
+        unverified = len(self.artifacts.unverified)
+        run = self.tally.as_dict(int(session.exitstatus), unverified, interrupted)
+        notes = runtime.store_notes() if runtime is not None else []
+        self.artifacts.finish(
+            self.profile.policy, ", ".join(sorted(endpoints)), run, {"skipped_lines": len(notes)}
+        )
         if self.artifacts.claims and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        if self.dry_run_requests:
-            terminalreporter.write_sep("-", "tagsmoke dry run: nothing was sent")
-            for nodeid, text in self.dry_run_requests:
-                terminalreporter.write_line(nodeid)
-                for line in text.splitlines():
-                    terminalreporter.write_line("    " + line)
-        results = [r["result"] for r in self.artifacts.records]
-        if not results:
-            return
-        terminalreporter.write_sep("-", "tagsmoke")
-        terminalreporter.write_line(
-            f"{len(results)} smoke records ({results.count('pass')} pass, "
-            f"{results.count('fail')} fail): {self.artifacts.records_path}"
-        )
-        terminalreporter.write_line(
-            f"summaries: {self.artifacts.folder}/{{summary.json,smoke_test_log.yaml,summary.md}}"
-        )
-        if self.artifacts.claims:
-            terminalreporter.write_line(
-                "tagsmoke pricing guard FAILED: artifacts must carry no cost, price, spend or "
-                "currency amount (a smoke test proves metadata flows, nothing about price). "
-                "Found:",
-                red=True,
-                bold=True,
-            )
-            for claim in self.artifacts.claims:
-                terminalreporter.write_line(f"  {claim}", red=True)
+        notes = self._runtime.store_notes() if self._runtime is not None else []
+        write_terminal_summary(terminalreporter, self.artifacts, self.dry_run_requests, notes)
 
     def pytest_unconfigure(self) -> None:
         if self._runtime is not None:
@@ -228,30 +276,6 @@ class TagsmokeSession:
             "anyway"
         )
 
-    # -- sending -------------------------------------------------------------------------
-    def dispatch_for(self, item: ScenarioItem) -> Dispatch:
-        """``item``'s dispatch. The first item to ask sends every selected scenario at once
-        and waits for all their records together; the others find theirs ready."""
-        runtime = self.runtime()
-        if self.serial:
-            return runtime.dispatch(item.scenario)
-        if item.nodeid not in self._dispatched:
-            batch = [item] + [
-                other
-                for other in item.session.items
-                if isinstance(other, ScenarioItem)
-                and other is not item
-                and other.nodeid not in self._dispatched
-                and other.will_send()
-            ]
-            for member, dispatch in zip(
-                batch,
-                runtime.dispatch_all([m.scenario for m in batch], self.concurrency),
-                strict=True,
-            ):
-                self._dispatched[member.nodeid] = dispatch
-        return self._dispatched.pop(item.nodeid)
-
     # -- runtime -------------------------------------------------------------------------
     def runtime(self) -> Runtime:
         if self._runtime is not None:
@@ -264,7 +288,7 @@ class TagsmokeSession:
             )
             refusal = self._production_host(endpoint) if endpoint else None
             if endpoint and refusal is None:
-                self._runtime = Runtime(self.profile.with_endpoint(endpoint), self.artifacts)
+                self._runtime = Runtime(self.profile.with_endpoint(endpoint))
                 return self._runtime
             self._runtime_error = refusal or (
                 "no gateway endpoint is configured: set 'endpoint' in the profile, pass "
@@ -272,133 +296,3 @@ class TagsmokeSession:
                 "conftest.py"
             )
         raise SetupError(self._runtime_error)
-
-
-class ScenarioFile(pytest.File):
-    """A YAML scenario file; a bad file is one collection error listing every problem."""
-
-    def collect(self) -> Iterator[ScenarioItem]:
-        session = self.config.stash[SESSION_KEY]
-        known_fields = session.profile.log_store.fields.keys()
-        for scenario in load_scenario_file(self.path, known_fields=known_fields):
-            item = ScenarioItem.from_parent(self, name=scenario.id, scenario=scenario)
-            for mark in scenario.marks:
-                item.add_marker(_pytest_mark(self.config, mark))
-            yield item
-
-    def repr_failure(  # type: ignore[override]
-        self, excinfo: pytest.ExceptionInfo[BaseException]
-    ) -> str | Any:
-        if isinstance(excinfo.value, TagsmokeFileError):
-            count = len(excinfo.value.problems)
-            return (
-                f"{excinfo.value}\n{count} problem{'s' if count != 1 else ''} in {self.path.name}"
-            )
-        return super().repr_failure(excinfo)
-
-
-def _pytest_mark(config: pytest.Config, mark: Mark) -> pytest.MarkDecorator:
-    if mark.name == "skip":
-        return pytest.mark.skip(reason=mark.reason or "")
-    if mark.name == "xfail":
-        return pytest.mark.xfail(reason=mark.reason or "")
-    # Register the scenario file's own marks, so --strict-markers accepts them.
-    config.addinivalue_line("markers", f"{mark.name}: mark from a tagsmoke scenario file")
-    return getattr(pytest.mark, mark.name)  # type: ignore[no-any-return]
-
-
-class ScenarioItem(pytest.Item):
-    """One scenario: setup sends and finds the record, the call judges it."""
-
-    def __init__(self, *, scenario: Scenario, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.scenario = scenario
-        self._session = self.config.stash[SESSION_KEY]
-        self._dispatch: Dispatch | None = None
-        #: The smoke record once made; the report carries it to the artifact writer.
-        self.smoke: dict[str, Any] | None = None
-        self.smoke_sent = False
-        self.dry_run_text: str | None = None
-
-    def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, self.scenario.line - 1, f"tagsmoke: {self.scenario.name}"
-
-    def setup(self) -> None:
-        if self._session.dry_run:
-            return
-        refusal = self._session.production_refusal(self.scenario)
-        if refusal is not None:
-            pytest.fail(f"tagsmoke setup error: {refusal}", pytrace=False)
-        try:
-            runtime = self._session.runtime()
-        except SetupError as exc:
-            pytest.fail(f"tagsmoke setup error: {exc}", pytrace=False)
-        dispatch = self._session.dispatch_for(self)
-        self._dispatch = dispatch
-        if dispatch.setup_problem is not None:
-            smoke = self._make_smoke(runtime, dispatch, None)
-            pytest.fail(
-                f"tagsmoke setup error (not a tagging verdict): {dispatch.setup_problem}"
-                f"\n  scenario: {self.scenario.name}\n  correlation id: "
-                f"{smoke['correlation_id']}",
-                pytrace=False,
-            )
-
-    def will_send(self) -> bool:
-        """Whether this item's setup will send its request (not skipped, not refused)."""
-        return (
-            self.get_closest_marker("skip") is None
-            and self._session.production_refusal(self.scenario) is None
-        )
-
-    def runtest(self) -> None:
-        if self._session.dry_run:
-            self._dry_run()
-            return
-        runtime = self._session.runtime()
-        dispatch = self._dispatch
-        assert dispatch is not None
-        assert dispatch.status is not None
-        verdict = judge(
-            self.scenario,
-            runtime.profile.policy,
-            dispatch.status,
-            dispatch.record,
-            dispatch.counts_before,
-            dispatch.counts_after,
-            dispatch.response_text,
-            dispatch.sharing,
-        )
-        smoke = self._make_smoke(runtime, dispatch, verdict)
-        if not verdict.passed:
-            held = dict(dispatch.record.values) if dispatch.record else None
-            pytest.fail(runtime.scrub(failure_message(smoke, held)), pytrace=False)
-
-    def _dry_run(self) -> None:
-        """Render the exact request; no endpoint hook is called and nothing is sent."""
-        profile = self._session.profile
-        endpoint = self.config.getoption("tagsmoke_endpoint") or profile.endpoint
-        profile = profile.with_endpoint(endpoint or "<endpoint>")
-        request = build_request(profile, self.scenario, "<correlation-id>")
-        self.dry_run_text = scrub(render_request(request), profile.secrets())
-
-    def _make_smoke(
-        self, runtime: Runtime, dispatch: Dispatch, verdict: Verdict | None
-    ) -> dict[str, Any]:
-        smoke = build_smoke_record(
-            run_id=runtime.artifacts.run_id,
-            scenario=self.scenario,
-            policy=runtime.profile.policy,
-            endpoint=runtime.endpoint_shown,
-            request=dispatch.request,
-            http_status=dispatch.status,
-            retry_count=dispatch.retry_count,
-            lookup_id=dispatch.lookup_id,
-            record=dispatch.record,
-            verdict=verdict,
-            setup_problem=dispatch.setup_problem,
-        )
-        self.smoke = smoke
-        for name in SEED_FIELDS:
-            self.user_properties.append((name, smoke[name]))
-        return smoke

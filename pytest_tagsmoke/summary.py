@@ -9,7 +9,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from pytest_tagsmoke.policy import TagPolicy
 
@@ -18,8 +18,28 @@ COVERAGE_THRESHOLD = 95.0
 COUNT_NAMES = ("clean", "missing_environment", "invalid_environment", "shared_cost_rule_needed")
 
 
-def summarize(records: Sequence[dict[str, Any]], policy: TagPolicy) -> dict[str, Any]:
-    """summary.json's content (everything but the run's own identification)."""
+def run_result(records: Sequence[dict[str, Any]], run: Mapping[str, Any]) -> str:
+    """The run's real result: ``interrupted``, ``fail`` (a scenario failed, errored, was
+    refused or was sent and never verified, or pytest did not exit 0), else ``pass``."""
+    if run.get("interrupted"):
+        return "interrupted"
+    trouble = any(run.get(k) for k in ("failed", "errored", "refused", "not_verified"))
+    if trouble or any(r["result"] == "fail" for r in records):
+        return "fail"
+    return "pass" if run.get("exit_status", 0) in (0, 5) else "fail"
+
+
+def summarize(
+    records: Sequence[dict[str, Any]],
+    policy: TagPolicy,
+    run: Mapping[str, Any] | None = None,
+    log_store: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """summary.json's content (everything but the run's own identification).
+
+    ``run``: what pytest saw (failed, errored, refused, interrupted and not-verified
+    scenarios, its exit status): the result is never ``pass`` when the run was not.
+    """
     counts = dict.fromkeys((*COUNT_NAMES, "other"), 0)
     for record in records:
         if record["source_record"] is None:
@@ -27,8 +47,10 @@ def summarize(records: Sequence[dict[str, Any]], policy: TagPolicy) -> dict[str,
         reason = record["detected_reason"]
         counts["clean" if reason is None else reason if reason in counts else "other"] += 1
     failed = [r for r in records if r["result"] == "fail"]
+    run = dict(run or {})
+    checks = Counter(r["untagged_bucket_incremented"] for r in records if r.get("counter_expected"))
     return {
-        "result": "fail" if failed else "pass",
+        "result": run_result(records, run),
         "totals": {
             "scenarios": len(records),
             "pass": len(records) - len(failed),
@@ -37,6 +59,9 @@ def summarize(records: Sequence[dict[str, Any]], policy: TagPolicy) -> dict[str,
         "counts": counts,
         "failure_reasons": dict(Counter(r["failure_reason"] for r in failed)),
         "coverage": coverage(records, policy),
+        "counter_checks": {k: checks.get(k, 0) for k in ("yes", "no", "not-checked")},
+        "run": run,
+        "log_store": dict(log_store or {"skipped_lines": 0}),
     }
 
 
@@ -112,6 +137,12 @@ def smoke_test_log(
     }
 
 
+def _run_note(run: Mapping[str, Any]) -> str:
+    names = ("failed", "errored", "refused", "interrupted", "not_verified")
+    parts = [f"{run[n]} {n.replace('_', ' ')}" for n in names if run.get(n)]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
 def _cell(value: Any) -> str:
     text = "—" if value is None else str(value)
     return text.replace("|", "\\|").replace("\n", " ")
@@ -123,6 +154,8 @@ def markdown(records: Sequence[dict[str, Any]], summary: dict[str, Any], run_id:
     lines = [
         f"### tagsmoke: {totals['scenarios']} scenarios, {totals['pass']} pass, "
         f"{totals['fail']} fail (run {run_id})",
+        "",
+        f"**result: {summary['result']}**" + _run_note(summary.get("run", {})),
         "",
         "| scenario | path | result | failure reason | follow-up owner |",
         "| --- | --- | --- | --- | --- |",
@@ -146,4 +179,7 @@ def markdown(records: Sequence[dict[str, Any]], summary: dict[str, Any], run_id:
         shares.append(f"{dimension} {figures['percent']:g} %{flag}")
     if shares:
         lines.append("Tag coverage (happy path): " + " · ".join(shares))
+    unchecked = summary.get("counter_checks", {}).get("not-checked", 0)
+    if unchecked:
+        lines.append(f"Bucket counters not checked for {unchecked} scenarios.")
     return "\n".join(lines) + "\n"

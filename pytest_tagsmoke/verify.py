@@ -77,17 +77,22 @@ def judge(
     counts_after: Mapping[str, int] | None,
     response_text: str = "",
     sharing: int = 1,
+    attempts: int = 1,
 ) -> Verdict:
     """The verdict for one scenario whose request got an HTTP answer ``status``.
 
     ``sharing``: how many scenarios of the run expect the same bucket, all counted between
     the same ``counts_before`` and ``counts_after``: the counter must grow by that much.
+    ``attempts``: how many times the harness sent the request (transport retries); a
+    gateway may log one record per attempt, so only records beyond that are duplicates.
     """
     findings: list[Finding] = []
     expect = scenario.expect
     if not expect.status_matches(status):
+        # An unexpected answer: no record was looked for, so nothing about it is claimed.
         findings.append(Finding(GATEWAY_ERROR, f"HTTP status {status}, expected {expect.status}"))
-    elif expect.rejected:
+        return Verdict(tuple(findings), None, None, "not-checked", "not-checked")
+    if expect.rejected:
         text = response_text.lower()
         for name in expect.error_names:
             if name.lower() not in text:
@@ -104,6 +109,11 @@ def judge(
             )
         )
         return Verdict(tuple(findings), None, None, "no", "not-checked")
+    if expect.failure_record == "tagged":
+        findings += _sent_tag_findings(scenario, policy, record)
+        findings += _record_field_findings(scenario, record)
+        findings += _duplicate_findings(record, attempts)
+        return _verdict(findings, scenario, policy, record, None, None, "not-checked")
 
     found = classify(record.values, policy)
     bucket = record.get("bucket") or found.bucket
@@ -112,15 +122,7 @@ def judge(
     else:
         findings += _error_findings(scenario, policy, found, bucket)
     findings += _record_field_findings(scenario, record)
-    if record.count > 1:
-        findings.append(
-            Finding(
-                TAG_MISMATCH,
-                f"{record.count} log records for one correlation "
-                f"id: the request would be counted {record.count} "
-                "times",
-            )
-        )
+    findings += _duplicate_findings(record, attempts)
     for name in ("timestamp", "source_record"):
         if not record.get(name):
             findings.append(
@@ -157,11 +159,23 @@ def judge(
                         f"{after} after{needed})",
                     )
                 )
+    return _verdict(findings, scenario, policy, record, bucket, found.reason, incremented)
+
+
+def _verdict(
+    findings: list[Finding],
+    scenario: Scenario,
+    policy: TagPolicy,
+    record: LogRecord,
+    bucket: str | None,
+    detected_reason: str | None,
+    incremented: YesNo,
+) -> Verdict:
     tag_found: YesNo = "yes" if all(record.get(d) == v for d, v in scenario.tags.items()) else "no"
     return Verdict(
         tuple(sorted(findings, key=_rank)),
         bucket,
-        found.reason,
+        detected_reason,
         tag_found,
         incremented,
         tags_in_log={d: record.get(d) for d in policy.all_dimensions},
@@ -169,9 +183,25 @@ def judge(
     )
 
 
-def _happy_findings(
-    scenario: Scenario, policy: TagPolicy, record: LogRecord, found: Classification, bucket: str
-) -> list[Finding]:
+def _duplicate_findings(record: LogRecord, attempts: int) -> list[Finding]:
+    """More records than the harness made attempts: the gateway logged one attempt twice."""
+    if record.count <= attempts:
+        return []
+    if attempts == 1:
+        detail = (
+            f"{record.count} log records for one correlation id: the request would be "
+            f"counted {record.count} times"
+        )
+    else:
+        detail = (
+            f"{record.count} log records for one correlation id after {attempts} attempts "
+            "(one record per attempt is expected): an attempt would be counted twice"
+        )
+    return [Finding(TAG_MISMATCH, detail)]
+
+
+def _sent_tag_findings(scenario: Scenario, policy: TagPolicy, record: LogRecord) -> list[Finding]:
+    """Every sent tag must be in the record with the same value."""
     findings: list[Finding] = []
     for dimension, sent in scenario.tags.items():
         held = record.get(dimension)
@@ -195,6 +225,13 @@ def _happy_findings(
                     + _drift_hint(dimension, held, policy),
                 )
             )
+    return findings
+
+
+def _happy_findings(
+    scenario: Scenario, policy: TagPolicy, record: LogRecord, found: Classification, bucket: str
+) -> list[Finding]:
+    findings = _sent_tag_findings(scenario, policy, record)
     reported = {f.reason for f in findings}
     for reason in found.reasons:
         if reason not in reported:

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_tagsmoke.logstore import LogStoreError
 from pytest_tagsmoke.logstore.jsonl import JsonlLogStore
 from pytest_tagsmoke.logstore.mapping import FieldMapper, FieldSpec
 from pytest_tagsmoke.profile import LogStoreConfig
@@ -191,9 +190,11 @@ def test_jsonl_rereads_a_rotated_file_and_globs(tmp_path: Path) -> None:
 
 def test_jsonl_garbage_line_names_file_and_line(tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
-    log.write_text('{"correlation_id": "a"}\nnot json\n')
-    with pytest.raises(LogStoreError, match=r"log.jsonl:2: the log line is not JSON"):
-        _jsonl_store(log).fetch_many(["a"])
+    log.write_text('{"correlation_id": "a"}\nnot json\n{"correlation_id": "b"}\n')
+    store = _jsonl_store(log)
+    # Skipped and noted, never hiding the lines after it (issue #10).
+    assert set(store.fetch_many(["a", "b"])) == {"a", "b"}
+    assert store.skipped == [f"{log}:2: the log line is not JSON"]
 
 
 def test_field_decoding() -> None:

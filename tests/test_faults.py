@@ -174,6 +174,12 @@ def test_gateway_slower_than_the_request_timeout_is_a_setup_error(
     )
     result.assert_outcomes(errors=1, deselected=5)
     result.stdout.fnmatch_lines(["*is unreachable: ReadTimeout*"])
+    # Issue #10: a read timeout is not re-sent (the gateway may already have logged it).
+    result.stdout.fnmatch_lines(["*ReadTimeout*not re-sent*"])
+    assert tagsmoke_gateway.stats["chat"] == 1
+    (record,) = read_records(demo.path)
+    assert record["failure_reason"] == "gateway_error"
+    assert record["tag_found_in_log"] == "not-checked"
 
 
 def test_production_is_refused_unless_allowed(
@@ -249,7 +255,9 @@ def test_xdist_writes_one_run_folder_with_every_record_once(
         "--tagsmoke", f"--tagsmoke-endpoint={tagsmoke_gateway.url}", "-n", "4", "-p", "xdist"
     )
     result.assert_outcomes(passed=6)
+    assert tagsmoke_gateway.stats["chat"] == 6  # sent by the workers only, each once
     (folder,) = (demo.path / "tagsmoke-artifacts").iterdir()
+    assert not (folder / "unverified.jsonl").exists()
     records = read_records(demo.path)
     assert len(records) == 6
     assert len({r["correlation_id"] for r in records}) == 6

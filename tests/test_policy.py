@@ -114,7 +114,11 @@ def test_error_path_merged_into_a_team_is_not_isolated() -> None:
 
 def test_missing_record_is_missing_trace_and_bad_status_is_gateway_error() -> None:
     verdict = judge(_scenario("happy", CLEAN), POLICY, 503, None, None, None)
-    assert [f.reason for f in verdict.findings] == ["gateway_error", "missing_trace"]
+    # Issue #10: nothing was polled after a 503, so nothing about the record is claimed.
+    assert [f.reason for f in verdict.findings] == ["gateway_error"]
+    assert verdict.tag_found_in_log == "not-checked"
+    missing = judge(_scenario("happy", CLEAN), POLICY, 200, None, None, None)
+    assert [f.reason for f in missing.findings] == ["missing_trace"]
 
 
 def test_record_without_source_reference_is_missing_trace() -> None:

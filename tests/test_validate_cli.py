@@ -27,7 +27,7 @@ def test_every_problem_in_every_file(pytester: pytest.Pytester) -> None:
     (folder / "b.yaml").write_text(
         "scenarios:\n  - name: b\n    path: happy\n    expect:\n      record: {team: present}\n"
     )
-    (folder / "c.yml").write_text("scenarios: [\n")
+    (folder / "c.yaml").write_text("scenarios: [\n")
     result = _validate(pytester, ".")
     assert result.ret == 1
     result.stdout.fnmatch_lines(
@@ -36,7 +36,7 @@ def test_every_problem_in_every_file(pytester: pytest.Pytester) -> None:
             "*did you mean 'happy'?",
             "*b.yaml:5:16: scenarios[[]0].expect.record.team: the profile maps no record field "
             "'team'",
-            "*c.yml:2:1: YAML syntax error*",
+            "*c.yaml:2:1: YAML syntax error*",
             "tagsmoke validate: 3 problem(s) in 4 files",
         ]
     )

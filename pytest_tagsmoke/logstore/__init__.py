@@ -48,6 +48,11 @@ class LogStore(Protocol):
     def bucket_counts(self) -> dict[str, int] | None:
         """Records per bucket, or None where the store cannot count."""
 
+    def list_records(self) -> Sequence[LogRecord] | None:
+        """Every record the store holds (equal records once, with their ``count``), or None
+        where it cannot list them: the harness counts buckets from these when the store
+        has no counts of its own."""
+
     def close(self) -> None:
         """Release connections and files."""
 

@@ -12,6 +12,7 @@ import jmespath
 
 from pytest_tagsmoke._redact import join_url, redact_url
 from pytest_tagsmoke.logstore import LogRecord, LogStoreError
+from pytest_tagsmoke.logstore.bounded import AnswerTooLarge, loads, too_large
 from pytest_tagsmoke.logstore.mapping import scalar
 
 if TYPE_CHECKING:
@@ -82,25 +83,40 @@ class HttpLogStore:
         method: str = "GET",
     ) -> Any:
         shown = redact_url(url)
+        request = self._client.build_request(
+            method,
+            url,
+            params=query or None,
+            json=body if method == "POST" else None,
+            headers=self._headers,
+        )
+        limit = self._config.max_answer_bytes
         try:
-            response = self._client.request(
-                method,
-                url,
-                params=query or None,
-                json=body if method == "POST" else None,
-                headers=self._headers,
-                auth=self._auth or httpx.USE_CLIENT_DEFAULT,
+            response = self._client.send(
+                request, auth=self._auth or httpx.USE_CLIENT_DEFAULT, stream=True
             )
+            try:
+                if response.status_code == 404:
+                    return None
+                if response.status_code >= 400:
+                    raise LogStoreError(
+                        f"log store at {shown} answered HTTP {response.status_code}"
+                    )
+                data = bytearray()
+                for chunk in response.iter_bytes():
+                    data += chunk
+                    if len(data) > limit:
+                        raise LogStoreError(f"log store at {shown}: {too_large(limit)}")
+            finally:
+                response.close()
         except httpx.TransportError as exc:
             raise LogStoreError(
                 f"log store at {shown} is unreachable: {type(exc).__name__}: {exc}"
             ) from None
-        if response.status_code == 404:
-            return None
-        if response.status_code >= 400:
-            raise LogStoreError(f"log store at {shown} answered HTTP {response.status_code}")
         try:
-            return response.json()
+            return loads(bytes(data), self._config.max_answer_depth)
+        except AnswerTooLarge as exc:
+            raise LogStoreError(f"log store at {shown}: {exc}") from None
         except ValueError:
             raise LogStoreError(
                 f"log store at {shown} answered with something that is not JSON"
@@ -188,6 +204,9 @@ class HttpLogStore:
             return {str(k): int(v) for k, v in document.items()}
         except (TypeError, ValueError):
             raise LogStoreError("the log store's bucket counts are not numbers") from None
+
+    def list_records(self) -> None:
+        """An HTTP store is asked for ids, never listed whole."""
 
     def close(self) -> None:
         """The HTTP client belongs to the run; nothing of the store's own to release."""

@@ -2,13 +2,14 @@
 
 Each poll reads only what was appended since the last one; a last line without its newline
 is still being written and waits for the next poll; a file that shrank was rotated or
-truncated and is read again from its start; a glob picks up rotated files.
+truncated and is read again from its start; a glob picks up rotated files. A line that is
+not a JSON object (or is nested too deep) is skipped and noted in :attr:`skipped`: it never
+hides the lines after it.
 """
 
 from __future__ import annotations
 
 import glob
-import json
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import jmespath
 
 from pytest_tagsmoke.logstore import LogRecord, LogStoreError
+from pytest_tagsmoke.logstore.bounded import AnswerTooLarge, loads
 from pytest_tagsmoke.logstore.mapping import scalar
 
 if TYPE_CHECKING:
@@ -34,8 +36,14 @@ class JsonlLogStore:
         self._id_field = jmespath.compile(config.id_field or "correlation_id")
         self._offsets: dict[Path, int] = {}
         self._lines: dict[Path, int] = {}
+        self._max_depth = config.max_answer_depth
+        self._max_line = config.max_answer_bytes
         self._records: dict[str, LogRecord] = {}
-        self._buckets: Counter[str] = Counter()
+        #: Every record read, equal ones together (what crosses to the harness grows with
+        #: the distinct values, not with traffic).
+        self._distinct: Counter[tuple[tuple[str, str | None], ...]] = Counter()
+        #: ``path:line: why`` for each line skipped.
+        self.skipped: list[str] = []
 
     def _files(self) -> list[Path]:
         return sorted(Path(p) for p in glob.glob(self._pattern, recursive=True))
@@ -62,12 +70,21 @@ class JsonlLogStore:
                     self._add(path, raw)
 
     def _add(self, path: Path, raw: bytes) -> None:
+        where = f"{path}:{self._lines[path]}"
+        if len(raw) > self._max_line:
+            self.skipped.append(f"{where}: the log line is longer than {self._max_line} bytes")
+            return
         try:
-            document: Any = json.loads(raw)
+            document: Any = loads(raw, self._max_depth)
+        except AnswerTooLarge:
+            self.skipped.append(f"{where}: the log line is nested deeper than {self._max_depth}")
+            return
         except ValueError:
-            raise LogStoreError(f"{path}:{self._lines[path]}: the log line is not JSON") from None
+            self.skipped.append(f"{where}: the log line is not JSON")
+            return
         if not isinstance(document, dict):
-            raise LogStoreError(f"{path}:{self._lines[path]}: the log line is not a JSON object")
+            self.skipped.append(f"{where}: the log line is not a JSON object")
+            return
         key = scalar(self._id_field.search(document))
         record = LogRecord(self._mapper.map(document))
         if key is not None:
@@ -75,17 +92,27 @@ class JsonlLogStore:
             self._records[key] = (
                 record if first is None else LogRecord(first.values, count=first.count + 1)
             )
-        bucket = record.get("bucket")
-        if bucket is not None:
-            self._buckets[bucket] += 1
+        self._distinct[tuple(record.values.items())] += 1
 
     def fetch_many(self, correlation_ids: Sequence[str]) -> dict[str, LogRecord]:
         self._poll()
         return {i: self._records[i] for i in correlation_ids if i in self._records}
 
     def bucket_counts(self) -> dict[str, int] | None:
+        """Records per ``bucket`` field; None when a record carries none (LiteLLM's log,
+        Kong's file log): the harness then counts :meth:`list_records` by the policy."""
         self._poll()
-        return dict(self._buckets)
+        counts: Counter[str] = Counter()
+        for values, n in self._distinct.items():
+            bucket = dict(values).get("bucket")
+            if bucket is None:
+                return None
+            counts[bucket] += n
+        return dict(counts)
+
+    def list_records(self) -> list[LogRecord]:
+        self._poll()
+        return [LogRecord(dict(values), count=n) for values, n in self._distinct.items()]
 
     def close(self) -> None:
         """Files are opened per poll; nothing stays open."""

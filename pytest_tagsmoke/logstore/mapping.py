@@ -61,7 +61,7 @@ def _decode(value: Any, how: Decode) -> Any:
         if isinstance(value, (str, bytes)):
             try:
                 return json.loads(value)
-            except ValueError:
+            except (ValueError, RecursionError):
                 return None
         return value
     if how == "tags":

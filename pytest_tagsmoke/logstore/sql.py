@@ -81,6 +81,9 @@ class SqlLogStore:
             counts[str(bucket)] = int(count)
         return counts
 
+    def list_records(self) -> None:
+        """A table is queried by ids (and counted by ``counts_query``), never read whole."""
+
     def close(self) -> None:
         self._db.close()
 

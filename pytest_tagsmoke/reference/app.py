@@ -70,6 +70,9 @@ class Faults:
     gateway_status: int | None = None
     gateway_failures: int = 0
     retry_after: float | None = None
+    #: Those failed answers are logged too, tags and all, one record per attempt (LiteLLM
+    #: logs a failure record for a 429 it answers).
+    log_failures: bool = False
     #: Seconds the gateway waits before answering a chat request.
     slow: float = 0.0
     #: Random ingestion lag, uniform in [0, ingest_jitter] seconds, on top of ingest_delay.
@@ -90,6 +93,8 @@ class GatewayConfig:
     shared_owners: frozenset[str] = frozenset({"platform-shared"})
     #: Requests served, by kind: ``chat``, ``log_reads`` (record and count reads).
     stats: Counter[str] = field(default_factory=Counter)
+    #: The correlation id of every chat request received, in order.
+    received: list[str] = field(default_factory=list)
 
 
 def _read_tags(
@@ -141,6 +146,46 @@ def _route(tags: dict[str, str], config: GatewayConfig) -> tuple[str, str | None
     return "attributed", None, None
 
 
+def _row(
+    request: Request,
+    correlation_id: str,
+    model: Any,
+    tags: dict[str, str],
+    sources: dict[str, str],
+    bucket: str,
+    reason: str | None,
+    follow_up: str | None,
+) -> dict[str, Any]:
+    return {
+        "correlation_id": correlation_id,
+        # Like LiteLLM's SpendLogs.request_id: the completion's id, not the sent one.
+        "request_id": f"chatcmpl-ref-{uuid.uuid4().hex[:12]}",
+        "received_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+        "method": request.method,
+        "path": request.url.path,
+        "status": 200,
+        "model": model,
+        "tags": tags,
+        "tag_sources": sources,
+        "bucket": bucket,
+        "reason": reason,
+        "follow_up": follow_up,
+        "response_cost": 2 * _FAKE_COST_PER_TOKEN,
+    }
+
+
+def _log(db: LogStoreDB, row: dict[str, Any], config: GatewayConfig) -> None:
+    """Write ``row`` to the log store, after the configured ingestion lag."""
+    faults = config.faults
+    copies = 0 if faults.lose_records else 2 if faults.duplicate_records else 1
+    delay = config.ingest_delay + random.uniform(0, faults.ingest_jitter)
+    for _ in range(copies):
+        if delay > 0:
+            asyncio.get_running_loop().call_later(delay, db.insert, row)
+        else:
+            db.insert(row)
+
+
 def create_app(db: LogStoreDB, config: GatewayConfig) -> Starlette:
     async def chat_completions(request: Request) -> JSONResponse:
         if not request.headers.get("authorization"):
@@ -164,15 +209,8 @@ def create_app(db: LogStoreDB, config: GatewayConfig) -> Starlette:
         faults = config.faults
         if faults.slow > 0:
             await asyncio.sleep(faults.slow)
-        if faults.gateway_status is not None and faults.gateway_failures > 0:
-            faults.gateway_failures -= 1
-            retry = {"retry-after": f"{faults.retry_after:g}"} if faults.retry_after else {}
-            return JSONResponse(
-                {"error": {"message": "upstream unavailable"}},
-                status_code=faults.gateway_status,
-                headers=retry,
-            )
         correlation_id = request.headers.get(CORRELATION_HEADER) or f"ref-{uuid.uuid4().hex}"
+        config.received.append(correlation_id)
         tags, sources = _read_tags(request, body, faults)
         if faults.drop_dimension:
             tags.pop(faults.drop_dimension, None)
@@ -180,6 +218,18 @@ def create_app(db: LogStoreDB, config: GatewayConfig) -> Starlette:
         if faults.hardcode_environment:
             tags["environment"] = faults.hardcode_environment
         bucket, reason, follow_up = _route(tags, config)
+        model = body.get("model", "reference-model") if isinstance(body, dict) else None
+        if faults.gateway_status is not None and faults.gateway_failures > 0:
+            faults.gateway_failures -= 1
+            if faults.log_failures:
+                row = _row(request, correlation_id, model, tags, sources, bucket, reason, follow_up)
+                _log(db, {**row, "status": faults.gateway_status}, config)
+            retry = {"retry-after": f"{faults.retry_after:g}"} if faults.retry_after else {}
+            return JSONResponse(
+                {"error": {"message": "upstream unavailable"}},
+                status_code=faults.gateway_status,
+                headers=retry,
+            )
         if config.fail_closed and bucket == "untagged":
             return JSONResponse(
                 {
@@ -191,31 +241,9 @@ def create_app(db: LogStoreDB, config: GatewayConfig) -> Starlette:
                 status_code=400,
                 headers={CORRELATION_HEADER: correlation_id},
             )
-        model = body.get("model", "reference-model") if isinstance(body, dict) else None
-        completion_id = f"chatcmpl-ref-{uuid.uuid4().hex[:12]}"
-        row = {
-            "correlation_id": correlation_id,
-            # Like LiteLLM's SpendLogs.request_id: the completion's id, not the sent one.
-            "request_id": completion_id,
-            "received_at": dt.datetime.now(dt.timezone.utc).isoformat(),
-            "method": request.method,
-            "path": request.url.path,
-            "status": 200,
-            "model": model,
-            "tags": tags,
-            "tag_sources": sources,
-            "bucket": bucket,
-            "reason": reason,
-            "follow_up": follow_up,
-            "response_cost": 2 * _FAKE_COST_PER_TOKEN,
-        }
-        copies = 0 if faults.lose_records else 2 if faults.duplicate_records else 1
-        delay = config.ingest_delay + random.uniform(0, faults.ingest_jitter)
-        for _ in range(copies):
-            if delay > 0:
-                asyncio.get_running_loop().call_later(delay, db.insert, row)
-            else:
-                db.insert(row)
+        row = _row(request, correlation_id, model, tags, sources, bucket, reason, follow_up)
+        completion_id = row["request_id"]
+        _log(db, row, config)
         return JSONResponse(
             {
                 "id": completion_id,

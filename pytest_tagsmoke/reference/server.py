@@ -57,6 +57,11 @@ class ReferenceGateway:
         """Requests served so far: ``chat`` and ``log_reads``."""
         return self.config.stats
 
+    @property
+    def received(self) -> list[str]:
+        """The correlation id of every chat request received so far, in order."""
+        return self.config.received
+
     def start(self) -> str:
         # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when
         # the protocol is spelled out, and without it every keep-alive answer waits ~40 ms

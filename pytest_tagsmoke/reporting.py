@@ -1,0 +1,93 @@
+"""pytest glue: what pytest saw of the scenarios, and the terminal's tagsmoke section."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pytest
+
+    from pytest_tagsmoke.artifacts import RunArtifacts
+
+MAX_NOTES = 10
+
+
+@dataclass
+class RunTally:
+    """Scenario outcomes as pytest reported them (also from xdist workers)."""
+
+    failed: set[str] = field(default_factory=set)
+    errored: set[str] = field(default_factory=set)
+    refused: set[str] = field(default_factory=set)
+
+    def add(self, report: pytest.TestReport) -> None:
+        if not getattr(report, "tagsmoke_scenario", False) or not report.failed:
+            return
+        (self.failed if report.when == "call" else self.errored).add(report.nodeid)
+        if getattr(report, "tagsmoke_refused", False):
+            self.refused.add(report.nodeid)
+
+    def as_dict(self, exit_status: int, unverified: int, interrupted: bool) -> dict[str, Any]:
+        return {
+            "failed": len(self.failed),
+            "errored": len(self.errored),
+            "refused": len(self.refused),
+            "interrupted": unverified if interrupted else 0,
+            "not_verified": 0 if interrupted else unverified,
+            "exit_status": exit_status,
+        }
+
+
+def write_terminal_summary(
+    terminalreporter: pytest.TerminalReporter,
+    artifacts: RunArtifacts,
+    dry_run_requests: list[tuple[str, str]],
+    store_notes: list[str],
+) -> None:
+    write = terminalreporter.write_line
+    if dry_run_requests:
+        terminalreporter.write_sep("-", "tagsmoke dry run: nothing was sent")
+        for nodeid, text in dry_run_requests:
+            write(nodeid)
+            for line in text.splitlines():
+                write("    " + line)
+    results = [r["result"] for r in artifacts.records]
+    if not results and not artifacts.unverified:
+        return
+    terminalreporter.write_sep("-", "tagsmoke")
+    write(
+        f"{len(results)} smoke records ({results.count('pass')} pass, "
+        f"{results.count('fail')} fail): {artifacts.records_path}"
+    )
+    if artifacts.unverified:
+        write(
+            f"{len(artifacts.unverified)} requests sent and not verified (the run stopped): "
+            f"{artifacts.folder}/unverified.jsonl",
+            yellow=True,
+        )
+    unchecked = sum(
+        1
+        for r in artifacts.records
+        if r.get("counter_expected") and r["untagged_bucket_incremented"] == "not-checked"
+    )
+    if unchecked:
+        write(
+            f"bucket counters not checked for {unchecked} scenarios (the log store has no "
+            "counts and cannot list its records): not a failure"
+        )
+    if store_notes:
+        write(f"log store: {len(store_notes)} lines skipped (not a JSON record):", yellow=True)
+        for note in store_notes[:MAX_NOTES]:
+            write(f"  {note}")
+    write(f"summaries: {artifacts.folder}/{{summary.json,smoke_test_log.yaml,summary.md}}")
+    if artifacts.claims:
+        write(
+            "tagsmoke pricing guard FAILED: artifacts must carry no cost, price, spend or "
+            "currency amount (a smoke test proves metadata flows, nothing about price). "
+            "Found:",
+            red=True,
+            bold=True,
+        )
+        for claim in artifacts.claims:
+            write(f"  {claim}", red=True)
