@@ -261,24 +261,19 @@ ERROR_PATH = [
 
 
 @pytest.mark.parametrize(
-    "store",
+    ("store", "counter"),
     [
-        pytest.param(
-            "",
-            id="jsonl",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="verdict core fix pending (#10 item 2): a store whose records carry no "
-                "bucket fails the counter check, untagged_not_isolated (0 before, 0 after)",
-            ),
-        ),
-        pytest.param("sqlite", id="sqlite"),
+        # No bucket in LiteLLM's records: the JSONL store's records in the run's window are
+        # counted by their derived bucket; the SQL query names ids only, so no count.
+        ("jsonl", "yes"),
+        ("sqlite", "not-checked"),
     ],
 )
 def test_missing_and_drifted_environment_are_isolated(
-    project: pytest.Pytester, litellm_proxy: LiteLLMProxy, store: str
+    project: pytest.Pytester, litellm_proxy: LiteLLMProxy, store: str, counter: str
 ) -> None:
-    sql = f"log_store:\n  kind: sql\n  url: sqlite:///{litellm_proxy.sqlite}\n" if store else ""
+    sql = f"log_store:\n  kind: sql\n  url: sqlite:///{litellm_proxy.sqlite}\n"
+    sql = sql if store == "sqlite" else ""
     _write(project, litellm_proxy, "litellm-logging-payload", ERROR_PATH, store=sql)
     result = project.runpytest("--tagsmoke")
     records = _records(project)
@@ -289,6 +284,7 @@ def test_missing_and_drifted_environment_are_isolated(
     assert (drifted["bucket"], drifted["detected_reason"]) == ("quarantine", "invalid_environment")
     assert drifted["drift"] == {"environment": "production"}
     assert drifted["tags_in_log"]["environment"] == "prd"
+    assert [r["untagged_bucket_incremented"] for r in records.values()] == [counter, counter]
     assert [r["result"] for r in records.values()] == ["pass", "pass"], [
         r["problems"] for r in records.values()
     ]
@@ -322,19 +318,53 @@ def test_rate_limited_model_is_a_gateway_error(
     assert all(p["id"] == record["correlation_id"] for p in logged)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verdict core fix pending (#10 item 4): a gateway error also claims missing_trace "
-    "and tag_found_in_log: no, though nothing was polled",
-)
 def test_rate_limited_model_claims_nothing_it_did_not_check(
     project: pytest.Pytester, litellm_proxy: LiteLLMProxy
 ) -> None:
     _write(project, litellm_proxy, "litellm-logging-payload", [RATE_LIMITED])
-    project.runpytest("--tagsmoke").assert_outcomes(failed=1)
+    result = project.runpytest("--tagsmoke")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*log record: not looked up (the gateway answered HTTP 429)*"])
     record = _records(project)["rate-limited"]
     assert [p.split(":")[0] for p in record["problems"]] == ["gateway_error"]
     assert record["tag_found_in_log"] == "not-checked"
+    assert record["source_record"] is None
+
+
+def test_rejected_request_leaves_a_tagged_failure_record(
+    project: pytest.Pytester, litellm_proxy: LiteLLMProxy
+) -> None:
+    """``expect: {status: 429, failure_record: tagged}`` (LiteLLM #37260): LiteLLM logs the
+    rejected call with its spend-logs metadata; a tag sent where LiteLLM does not log it
+    (plain ``metadata.owner``) is missing from that failure record too."""
+    rejected = {**RATE_LIMITED, "expect": {"status": 429, "failure_record": "tagged"}}
+    _write(
+        project,
+        litellm_proxy,
+        "litellm-logging-payload",
+        [
+            {**rejected, "name": "rejected but tagged", "id": "rejected-tagged"},
+            {
+                **rejected,
+                "name": "rejected, owner in plain metadata",
+                "id": "rejected-untagged",
+                "attach": {"owner": {"metadata": "owner"}},
+            },
+        ],
+    )
+    result = project.runpytest("--tagsmoke")
+    result.assert_outcomes(passed=1, failed=1)
+    records = _records(project)
+    tagged = records["rejected-tagged"]
+    assert (tagged["result"], tagged["http_status"]) == ("pass", 429)
+    assert tagged["tag_found_in_log"] == "yes"
+    assert tagged["tags_in_log"] == TAGS
+    assert tagged["source_record"] == tagged["correlation_id"]  # a failure's payload id
+    untagged = records["rejected-untagged"]
+    assert untagged["failure_reason"] == "missing_owner"
+    assert untagged["tags_in_log"]["owner"] is None
+    (logged,) = _logged(litellm_proxy, untagged["correlation_id"])
+    assert logged["status"] == "failure"
 
 
 def _spend_logs_run(project: pytest.Pytester, proxy: LiteLLMProxy) -> pytest.RunResult:
