@@ -3,7 +3,7 @@
 This module is imported by *every* pytest run in an environment where the plugin is
 installed, so it imports only the standard library and pytest. Everything that sends
 requests or reads YAML is imported from :func:`pytest_configure`, and only when
-``--tagsmoke`` is given.
+``--tagsmoke`` (or ``--tagsmoke-audit``) is given.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from pytest_tagsmoke.reference import ReferenceGateway
 
 SESSION_PLUGIN_NAME = "tagsmoke-session"
+AUDIT_PLUGIN_NAME = "tagsmoke-audit"
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -34,6 +35,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         help="run the tag smoke scenarios named by the profile (tagsmoke.yaml).",
+    )
+    group.addoption(
+        "--tagsmoke-audit",
+        action="store_true",
+        default=False,
+        help="audit the tagging of real traffic in the log store (the profile's audit: "
+        "section): coverage per dimension, each service's sample, drift.",
     )
     group.addoption(
         "--tagsmoke-profile",
@@ -94,11 +102,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    if not config.getoption("tagsmoke"):
-        return
-    from pytest_tagsmoke.session import TagsmokeSession
+    if config.getoption("tagsmoke"):
+        from pytest_tagsmoke.session import TagsmokeSession
 
-    config.pluginmanager.register(TagsmokeSession.from_config(config), SESSION_PLUGIN_NAME)
+        config.pluginmanager.register(TagsmokeSession.from_config(config), SESSION_PLUGIN_NAME)
+    if config.getoption("tagsmoke_audit"):
+        from pytest_tagsmoke.audit.pytest_items import AuditPlugin
+
+        config.pluginmanager.register(AuditPlugin(config), AUDIT_PLUGIN_NAME)
 
 
 @pytest.fixture

@@ -103,6 +103,12 @@ class SourceConfig:
         return [v for v in found if v]
 
 
+def read_dimensions(source: SourceConfig) -> list[str]:
+    """The dimensions a store reads: every mapped field but identity, grouping and usage."""
+    skip = {*TRACE_FIELDS, *GROUP_FIELDS, TOKEN_FIELD}
+    return [name for name in source.fields if name not in skip]
+
+
 @dataclass(frozen=True)
 class AuditConfig:
     window_last: str | None

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_tagsmoke.audit.census import Group
+from pytest_tagsmoke.audit.config import read_dimensions
 from pytest_tagsmoke.audit.source import AuditStoreError, ReadNotes
 from pytest_tagsmoke.audit.sql_query import (
     CensusQuery,
@@ -64,7 +65,7 @@ class SqlCensus:
         dimensions: Sequence[str] = (),
     ) -> None:
         self.dialect = dialect_of(config)
-        self.query = build_query(config, window, seed, dimensions or _dimensions(config))
+        self.query = build_query(config, window, seed, dimensions or read_dimensions(config))
         self.notes = ReadNotes(engine=self.dialect)
         url = config.url or ""
         if url.startswith("sqlite:///"):
@@ -109,13 +110,6 @@ class SqlCensus:
 
     def close(self) -> None:
         self._db.close()
-
-
-def _dimensions(config: SourceConfig) -> list[str]:
-    from pytest_tagsmoke.audit.config import GROUP_FIELDS, TOKEN_FIELD, TRACE_FIELDS
-
-    skip = {*TRACE_FIELDS, *GROUP_FIELDS, TOKEN_FIELD}
-    return [name for name in config.fields if name not in skip]
 
 
 class _Database:
