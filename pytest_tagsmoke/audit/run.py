@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_tagsmoke.audit.census import build_census
 from pytest_tagsmoke.audit.config import TOKEN_FIELD, load_audit
-from pytest_tagsmoke.audit.sample import draw, plan, seed_record
-from pytest_tagsmoke.audit.source import open_source
+from pytest_tagsmoke.audit.sample import draw, plan, production_values, seed_record
+from pytest_tagsmoke.audit.source import Reading, open_source
 from pytest_tagsmoke.profile import load_profile
 
 if TYPE_CHECKING:
@@ -74,9 +74,10 @@ def run_audit(
     moment = now or dt.datetime.now(dt.timezone.utc)
     window = config.window(moment, since, until)
     policy = profile.policy
-    source = open_source(
-        config.source, window, config.seed, profile.base_dir, endpoint=profile.endpoint
+    reading = Reading(
+        window, config.seed, production_values(policy), sum(config.sample.values()) or 1
     )
+    source = open_source(config.source, reading, profile.base_dir, endpoint=profile.endpoint)
     try:
         census = build_census(
             source.groups(),

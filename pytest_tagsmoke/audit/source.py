@@ -57,18 +57,29 @@ class CensusSource(Protocol):
         """Release connections and files."""
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What every census reader is given: the window, the seed, the environment values
+    that make the production stratum, how many records a stratum may need."""
+
+    window: Window
+    seed: int
+    production: tuple[str, ...]
+    pool_size: int
+
+
 def open_source(
-    config: SourceConfig, window: Window, seed: int, base_dir: Path, *, endpoint: str = ""
+    config: SourceConfig, reading: Reading, base_dir: Path, *, endpoint: str = ""
 ) -> CensusSource:
     """The census reader for ``config.kind``; engines are imported only when used."""
     if config.kind == "sql":
         from pytest_tagsmoke.audit.sql_census import SqlCensus
 
-        return SqlCensus(config, window, seed, base_dir)
+        return SqlCensus(config, reading.window, reading.seed, base_dir)
     if config.kind == "http":
         from pytest_tagsmoke.audit.http_census import HttpCensus
 
-        return HttpCensus(config, window, seed, endpoint)
+        return HttpCensus(config, reading, endpoint)
     from pytest_tagsmoke.audit.file_census import open_file_census
 
-    return open_file_census(config, window, seed, base_dir)
+    return open_file_census(config, reading, base_dir)

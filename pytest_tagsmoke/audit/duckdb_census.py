@@ -1,0 +1,131 @@
+"""The file census run by DuckDB (the ``audit-duckdb`` extra): the same sqlglot-built census
+and sample queries as SQL stores, over a view of the files.
+
+JSONL is read as one text column per line, so a malformed line is counted, never fatal;
+each valid line is parsed once into the list of mapped values.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+from sqlglot import exp
+
+from pytest_tagsmoke.audit.census import Group
+from pytest_tagsmoke.audit.config import read_dimensions
+from pytest_tagsmoke.audit.file_census import DUCKDB_MEMORY_LIMIT, malformed_jsonl_examples
+from pytest_tagsmoke.audit.source import AuditStoreError, ReadNotes
+from pytest_tagsmoke.audit.sql_query import CensusQuery
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from pytest_tagsmoke.audit.config import SourceConfig
+    from pytest_tagsmoke.audit.sample import Stratum
+    from pytest_tagsmoke.audit.source import Reading
+
+DIALECT = "duckdb"
+
+
+def _literal(text: str) -> str:
+    return exp.Literal.string(text).sql(dialect=DIALECT)
+
+
+def _file_list(paths: Sequence[Path]) -> str:
+    return "[" + ", ".join(_literal(str(p)) for p in paths) + "]"
+
+
+class DuckDBCensus:
+    def __init__(self, config: SourceConfig, reading: Reading, paths: Sequence[Path]) -> None:
+        self.notes = ReadNotes(engine="duckdb")
+        self._paths = paths
+        self._kind = config.kind
+        self._conn = duckdb.connect(
+            config={
+                "threads": min(2, os.cpu_count() or 1),
+                "memory_limit": DUCKDB_MEMORY_LIMIT,
+                "preserve_insertion_order": False,
+            }
+        )
+        names = list(config.fields)
+        files = _file_list(paths)
+        try:
+            if config.kind == "jsonl":
+                self._conn.execute(
+                    "CREATE VIEW raw AS SELECT line FROM read_csv("
+                    f"{files}, columns = {{'line': 'VARCHAR'}}, header = false, "
+                    "delim = chr(1), quote = '', escape = '', auto_detect = false)"
+                )
+                json_paths = ", ".join(
+                    _literal("$." + config.fields[name]) for name in names
+                )
+                self._conn.execute(
+                    "CREATE VIEW parsed AS SELECT CASE WHEN json_valid(line) THEN CASE WHEN "
+                    "json_type(line) = 'OBJECT' THEN line END END AS j FROM raw "
+                    "WHERE line IS NOT NULL AND trim(line) <> ''"
+                )
+                self._conn.execute(
+                    f"CREATE VIEW src AS SELECT json_extract_string(j, [{json_paths}]) AS v "
+                    "FROM parsed WHERE j IS NOT NULL"
+                )
+                # sqlglot indexes from 0 and renders DuckDB's 1-based index itself.
+                fields: dict[str, exp.Expression] = {
+                    name: exp.Bracket(this=exp.column("v"), expressions=[exp.Literal.number(i)])
+                    for i, name in enumerate(names)
+                }
+            else:
+                reader = (
+                    f"read_csv({files}, header = true, all_varchar = true)"
+                    if config.kind == "csv"
+                    else f"read_parquet({files})"
+                )
+                self._conn.execute(f"CREATE VIEW src AS SELECT * FROM {reader}")
+                fields = {name: exp.column(column, quoted=True) for name, column in config.fields.items()}
+        except duckdb.Error as exc:
+            raise AuditStoreError(f"DuckDB cannot read {files}: {exc}") from None
+        self.query = CensusQuery(
+            fields, exp.to_table("src"), reading.window, reading.seed, read_dimensions(config)
+        )
+
+    def _rows(self, sql: str) -> list[tuple[Any, ...]]:
+        self.notes.queries.append(sql)
+        try:
+            rows = self._conn.execute(sql).fetchall()
+        except duckdb.Error as exc:
+            raise AuditStoreError(f"DuckDB: {exc}") from None
+        self.notes.rows_fetched += len(rows)
+        return rows
+
+    def groups(self) -> list[Group]:
+        query = self.query
+        rows = self._rows(query.groups().sql(dialect=DIALECT))
+        self.notes.census_rows = len(rows)
+        if self._kind == "jsonl":
+            (malformed,) = self._rows(
+                "SELECT count(*) FROM parsed WHERE j IS NULL"
+            )[0]
+            self.notes.malformed = int(malformed)
+            if malformed:
+                self.notes.malformed_examples = malformed_jsonl_examples(self._paths)
+        count = len(query.text_fields)
+        return [
+            Group(
+                values=dict(zip(query.text_fields, row[:count])),
+                day=row[count],
+                traced=bool(row[count + 1]),
+                records=int(row[count + 2]),
+                tokens=int(row[count + 3] or 0) if query.tokens_mapped else None,
+            )
+            for row in rows
+        ]
+
+    def candidates(self, stratum: Stratum, limit: int) -> list[dict[str, Any]]:
+        select = self.query.candidates(stratum, limit)
+        names = [e.alias_or_name for e in select.expressions]
+        return [dict(zip(names, row)) for row in self._rows(select.sql(dialect=DIALECT))]
+
+    def close(self) -> None:
+        self._conn.close()
