@@ -206,3 +206,52 @@ def write_csv(path: Path) -> None:
         writer.writeheader()
         for record in records():
             writer.writerow({k: ("" if v is None else v) for k, v in flat(record).items()})
+
+
+POLICY_YAML = """\
+endpoint: http://127.0.0.1:9
+credential: <API_KEY_PLACEHOLDER>
+policy:
+  dimensions: [owner, environment, use_case]
+  owners:
+    team-search: search-platform-oncall
+    team-support: support-tools-leads
+    platform-shared: platform-finops
+  shared_owners: [platform-shared]
+"""
+
+
+def profile_text(source: str, *, seed: int = 13, extra: str = "") -> str:
+    """A profile whose audit section reads ``source`` (YAML lines under ``source:``)."""
+    indented = "".join(f"    {line}\n" for line in source.strip().splitlines())
+    return (
+        POLICY_YAML
+        + "audit:\n"
+        + f'  window: {{since: "{SINCE}", until: "{UNTIL}"}}\n'
+        + f"  seed: {seed}\n"
+        + extra
+        + "  source:\n"
+        + indented
+    )
+
+
+SQL_GROUP_FIELDS = "fields: {service: service, request_class: request_class, tokens: total_tokens}"
+POSTGRES_FIELDS = (
+    "fields: {owner: \"tags ->> 'owner'\", environment: \"tags ->> 'environment'\", "
+    "use_case: \"tags ->> 'use_case'\", service: service, request_class: request_class, "
+    "tokens: total_tokens}"
+)
+CSV_FIELDS = (
+    "fields: {owner: owner, environment: environment, use_case: use_case, service: service, "
+    "request_class: request_class, tokens: total_tokens}"
+)
+
+
+def write_parquet(csv_path: Path, parquet_path: Path) -> None:
+    import duckdb
+
+    with duckdb.connect() as conn:
+        conn.execute(
+            f"COPY (SELECT * FROM read_csv('{csv_path}', header = true)) "
+            f"TO '{parquet_path}' (FORMAT parquet)"
+        )
