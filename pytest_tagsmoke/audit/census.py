@@ -281,24 +281,30 @@ def service_follow_up(service: str, owners: Mapping[str, int], policy: TagPolicy
 def most_variable(
     daily: Mapping[tuple[str, str], Mapping[str, int]], days: Sequence[str]
 ) -> dict[str, Any] | None:
-    """The service or request class whose daily record count varies most (population
-    variance over every day of the window that has records; a day without its records
-    counts 0). Ties go to services, then to the first name."""
+    """The service or request class whose daily record count varies most: the largest
+    coefficient of variation (population standard deviation / mean) over every day of the
+    window that has records, a day without its records counting 0 — relative, so a big
+    steady service does not win on size alone. Ties go to the larger volume, then to
+    services, then to the first name."""
     if not days:
         return None
-    best: tuple[float, int, str, str] | None = None
+    best: tuple[float, int, int, str, str] | None = None
     for (kind, name), per_day in daily.items():
         volumes = [per_day.get(day, 0) for day in days]
-        variance = statistics.pvariance(volumes)
-        rank = (-variance, 0 if kind == "service" else 1, name, kind)
-        if best is None or rank < (best[0], best[1], best[2], best[3]):
+        total = sum(volumes)
+        if total == 0:
+            continue
+        variation = round(statistics.pstdev(volumes) / (total / len(volumes)), 6)
+        rank = (-variation, -total, 0 if kind == "service" else 1, name, kind)
+        if best is None or rank < best:
             best = rank
-    assert best is not None
-    variance, _, name, kind = best
+    if best is None:
+        return None
+    variation, _, _, name, kind = best
     per_day = daily[(kind, name)]
     return {
         "kind": kind,
         "name": name,
-        "variance": round(-variance, 2),
+        "coefficient_of_variation": round(-variation, 3),
         "daily_records": {day: per_day.get(day, 0) for day in days},
     }

@@ -34,6 +34,7 @@ DUCKDB_MEMORY_LIMIT = "256MB"
 def duckdb_available() -> bool:
     try:
         import duckdb  # noqa: F401
+        import sqlglot  # noqa: F401
     except ImportError:
         return False
     return True

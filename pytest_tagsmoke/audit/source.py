@@ -73,6 +73,12 @@ def open_source(
 ) -> CensusSource:
     """The census reader for ``config.kind``; engines are imported only when used."""
     if config.kind == "sql":
+        try:
+            import sqlglot  # noqa: F401
+        except ImportError:
+            raise AuditStoreError(
+                "auditing a SQL store needs sqlglot: pip install 'pytest-tagsmoke[audit]'"
+            ) from None
         from pytest_tagsmoke.audit.sql_census import SqlCensus
 
         return SqlCensus(config, reading.window, reading.seed, base_dir)
