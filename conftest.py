@@ -32,4 +32,8 @@ def pytest_configure(config: pytest.Config) -> None:
     db = Path(folder.name) / "log.sqlite"
     fill_history(db)
     os.environ["TAGSMOKE_AUDIT_DB"] = str(db)
-    config.add_cleanup(lambda: os.environ.pop("TAGSMOKE_AUDIT_DB", None))
+    config.add_cleanup(lambda: _forget("TAGSMOKE_AUDIT_DB"))
+
+
+def _forget(name: str) -> None:
+    os.environ.pop(name, None)

@@ -35,21 +35,162 @@ class Run:
 
 
 COMPOSITION = (
-    Run("A clean prod", 50, "search-api", "chat", "team-search", "production", "semantic-search", "2026-11-25", 10),
-    Run("B clean staging", 30, "search-api", "chat", "team-search", "staging", "semantic-search", "2026-11-26", 10),
-    Run("C clean prod", 20, "support-bot", "chat", "team-support", "production", "support-triage", "2026-11-25", 20),
-    Run("D no environment", 8, "support-bot", "chat", "team-support", None, "support-triage", "2026-11-26", 5),
-    Run("E drift prd", 6, "search-api", "embedding", "team-search", "prd", "semantic-search", "2026-11-27", 4),
-    Run("F drift live", 4, "search-api", "embedding", "team-search", "live", "semantic-search", "2026-11-27", 4),
-    Run("G unapproved qa", 3, "batch-jobs", "embedding", "team-search", "qa", "semantic-search", "2026-11-26", 2),
-    Run("H shared owner", 5, "shared-infra", "chat", "platform-shared", "development", "internal-ops", "2026-11-25", 3),
+    Run(
+        "A clean prod",
+        50,
+        "search-api",
+        "chat",
+        "team-search",
+        "production",
+        "semantic-search",
+        "2026-11-25",
+        10,
+    ),
+    Run(
+        "B clean staging",
+        30,
+        "search-api",
+        "chat",
+        "team-search",
+        "staging",
+        "semantic-search",
+        "2026-11-26",
+        10,
+    ),
+    Run(
+        "C clean prod",
+        20,
+        "support-bot",
+        "chat",
+        "team-support",
+        "production",
+        "support-triage",
+        "2026-11-25",
+        20,
+    ),
+    Run(
+        "D no environment",
+        8,
+        "support-bot",
+        "chat",
+        "team-support",
+        None,
+        "support-triage",
+        "2026-11-26",
+        5,
+    ),
+    Run(
+        "E drift prd",
+        6,
+        "search-api",
+        "embedding",
+        "team-search",
+        "prd",
+        "semantic-search",
+        "2026-11-27",
+        4,
+    ),
+    Run(
+        "F drift live",
+        4,
+        "search-api",
+        "embedding",
+        "team-search",
+        "live",
+        "semantic-search",
+        "2026-11-27",
+        4,
+    ),
+    Run(
+        "G unapproved qa",
+        3,
+        "batch-jobs",
+        "embedding",
+        "team-search",
+        "qa",
+        "semantic-search",
+        "2026-11-26",
+        2,
+    ),
+    Run(
+        "H shared owner",
+        5,
+        "shared-infra",
+        "chat",
+        "platform-shared",
+        "development",
+        "internal-ops",
+        "2026-11-25",
+        3,
+    ),
     Run("I no owner", 4, None, "chat", None, "production", "adhoc", "2026-11-26", 1),
-    Run("J unknown owner", 2, "batch-jobs", "chat", "team-unknown", "staging", "reports", "2026-11-27", 1),
-    Run("K no timestamp", 3, "search-api", "chat", "team-search", "production", "semantic-search", None, 10),
-    Run("L no id", 2, "search-api", "chat", "team-search", "staging", "semantic-search", "2026-11-26", 10, has_id=False),
-    Run("M no environment, no use case", 1, "support-bot", "chat", "team-support", None, None, "2026-11-25", None),
-    Run("N before the window", 10, "search-api", "chat", "team-search", "production", "semantic-search", "2026-11-20", 10),
-    Run("O after the window", 5, "support-bot", "chat", "team-support", "production", "support-triage", "2026-11-28", 20),
+    Run(
+        "J unknown owner",
+        2,
+        "batch-jobs",
+        "chat",
+        "team-unknown",
+        "staging",
+        "reports",
+        "2026-11-27",
+        1,
+    ),
+    Run(
+        "K no timestamp",
+        3,
+        "search-api",
+        "chat",
+        "team-search",
+        "production",
+        "semantic-search",
+        None,
+        10,
+    ),
+    Run(
+        "L no id",
+        2,
+        "search-api",
+        "chat",
+        "team-search",
+        "staging",
+        "semantic-search",
+        "2026-11-26",
+        10,
+        has_id=False,
+    ),
+    Run(
+        "M no environment, no use case",
+        1,
+        "support-bot",
+        "chat",
+        "team-support",
+        None,
+        None,
+        "2026-11-25",
+        None,
+    ),
+    Run(
+        "N before the window",
+        10,
+        "search-api",
+        "chat",
+        "team-search",
+        "production",
+        "semantic-search",
+        "2026-11-20",
+        10,
+    ),
+    Run(
+        "O after the window",
+        5,
+        "support-bot",
+        "chat",
+        "team-support",
+        "production",
+        "support-triage",
+        "2026-11-28",
+        20,
+    ),
 )
 
 # Worked out by hand from COMPOSITION (runs A..M are in the window, N and O are not).
@@ -74,23 +215,53 @@ EXPECTED: dict[str, Any] = {
     "buckets": {"attributed": 107, "untagged": 13, "quarantine": 13, "shared": 5},
     "coverage": {
         # owner valid: all but I (none) and J (unknown to the owner map): 132/138
-        "owner": {"valid": 132, "percent": 95.65, "below_threshold": False,
-                  "valid_tokens": 1351, "percent_of_tokens": 99.56},
+        "owner": {
+            "valid": 132,
+            "percent": 95.65,
+            "below_threshold": False,
+            "valid_tokens": 1351,
+            "percent_of_tokens": 99.56,
+        },
         # environment approved: A B C H I J K L = 116/138
-        "environment": {"valid": 116, "percent": 84.06, "below_threshold": True,
-                        "valid_tokens": 1271, "percent_of_tokens": 93.66},
+        "environment": {
+            "valid": 116,
+            "percent": 84.06,
+            "below_threshold": True,
+            "valid_tokens": 1271,
+            "percent_of_tokens": 93.66,
+        },
         # use_case present: all but M = 137/138
-        "use_case": {"valid": 137, "percent": 99.28, "below_threshold": False,
-                     "valid_tokens": 1357, "percent_of_tokens": 100.0},
+        "use_case": {
+            "valid": 137,
+            "percent": 99.28,
+            "below_threshold": False,
+            "valid_tokens": 1357,
+            "percent_of_tokens": 100.0,
+        },
     },
     "drift": [
-        {"dimension": "environment", "value": "prd", "approved_value": "production",
-         "records": 6, "tokens": 24},
-        {"dimension": "environment", "value": "live", "approved_value": "production",
-         "records": 4, "tokens": 16},
+        {
+            "dimension": "environment",
+            "value": "prd",
+            "approved_value": "production",
+            "records": 6,
+            "tokens": 24,
+        },
+        {
+            "dimension": "environment",
+            "value": "live",
+            "approved_value": "production",
+            "records": 4,
+            "tokens": 16,
+        },
     ],
-    "service_records": {"search-api": 95, "support-bot": 29, "batch-jobs": 5,
-                        "shared-infra": 5, "(none)": 4},
+    "service_records": {
+        "search-api": 95,
+        "support-bot": 29,
+        "batch-jobs": 5,
+        "shared-infra": 5,
+        "(none)": 4,
+    },
     "request_class_records": {"chat": 125, "embedding": 13},
     "top_untagged_sources": [
         {"service": "support-bot", "request_class": "chat", "records": 9},
@@ -100,9 +271,12 @@ EXPECTED: dict[str, Any] = {
     # both sqrt(2) = 1.414 times their mean; shared-infra has more records. (search-api
     # [50, 32, 10] 0.533, support-bot [21, 8, 0] 0.895, batch-jobs [0, 3, 2] 0.748, chat
     # [76, 44, 2] 0.745, embedding [0, 3, 10] 0.967.)
-    "most_variable": {"kind": "service", "name": "shared-infra",
-                      "coefficient_of_variation": 1.414,
-                      "daily_records": {"2026-11-25": 5, "2026-11-26": 0, "2026-11-27": 0}},
+    "most_variable": {
+        "kind": "service",
+        "name": "shared-infra",
+        "coefficient_of_variation": 1.414,
+        "daily_records": {"2026-11-25": 5, "2026-11-26": 0, "2026-11-27": 0},
+    },
     "production_records": 87,  # A C E F I K
 }
 MALFORMED_LINES = (b"{not json\n", b"[1, 2]\n", b"null\n", b"\n")
@@ -154,8 +328,16 @@ def write_sqlite(path: Path) -> None:
     conn.executemany(
         "INSERT INTO request_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (r["id"], r["correlation_id"], r["received_at"], json.dumps(r["tags"]), r["service"],
-             r["request_class"], r["total_tokens"], r["response_cost"])
+            (
+                r["id"],
+                r["correlation_id"],
+                r["received_at"],
+                json.dumps(r["tags"]),
+                r["service"],
+                r["request_class"],
+                r["total_tokens"],
+                r["response_cost"],
+            )
             for r in records()
         ],
     )
@@ -177,8 +359,16 @@ def write_postgres(url: str, table: str) -> None:
             cursor.executemany(
                 f"INSERT INTO {table} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                 [
-                    (r["id"], r["correlation_id"], r["received_at"], json.dumps(r["tags"]),
-                     r["service"], r["request_class"], r["total_tokens"], r["response_cost"])
+                    (
+                        r["id"],
+                        r["correlation_id"],
+                        r["received_at"],
+                        json.dumps(r["tags"]),
+                        r["service"],
+                        r["request_class"],
+                        r["total_tokens"],
+                        r["response_cost"],
+                    )
                     for r in records()
                 ],
             )
@@ -192,14 +382,32 @@ def write_jsonl(path: Path, *, malformed: bool = True) -> None:
                 stream.writelines(MALFORMED_LINES)
 
 
-CSV_COLUMNS = ("correlation_id", "received_at", "source_record", "owner", "environment",
-               "use_case", "service", "request_class", "total_tokens")
+CSV_COLUMNS = (
+    "correlation_id",
+    "received_at",
+    "source_record",
+    "owner",
+    "environment",
+    "use_case",
+    "service",
+    "request_class",
+    "total_tokens",
+)
 
 
 def flat(record: dict[str, Any]) -> dict[str, Any]:
     return {
-        **{k: record[k] for k in ("correlation_id", "received_at", "source_record", "service",
-                                  "request_class", "total_tokens")},
+        **{
+            k: record[k]
+            for k in (
+                "correlation_id",
+                "received_at",
+                "source_record",
+                "service",
+                "request_class",
+                "total_tokens",
+            )
+        },
         **{d: record["tags"].get(d) for d in ("owner", "environment", "use_case")},
     }
 

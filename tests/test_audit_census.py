@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
+    from starlette.requests import Request
+
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 KINDS = (
     "sqlite",
@@ -37,7 +39,6 @@ def http_store() -> Iterator[str]:
     """A log API on 127.0.0.1 listing the composition's records in pages of 25."""
     import uvicorn
     from starlette.applications import Starlette
-    from starlette.requests import Request
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
@@ -66,7 +67,9 @@ def make_store(kind: str, folder: Path, http_url: str, table: str) -> str:
     """Write the composition into a store of ``kind``; the audit's ``source:`` lines."""
     if kind == "sqlite":
         stores.write_sqlite(folder / "store.sqlite")
-        return f"kind: sql\nurl: sqlite:///store.sqlite\ntable: request_log\n{stores.SQL_GROUP_FIELDS}"
+        return (
+            f"kind: sql\nurl: sqlite:///store.sqlite\ntable: request_log\n{stores.SQL_GROUP_FIELDS}"
+        )
     if kind == "postgres":
         stores.write_postgres(POSTGRES_URL, table)
         return f"kind: sql\nurl: {POSTGRES_URL}\ntable: {table}\n{stores.POSTGRES_FIELDS}"
@@ -124,9 +127,9 @@ def test_census_counts_are_exact_for_every_store_kind(audit: Audit, kind: str) -
         assert got["tokens"] == 1357
     assert summary["drift"] == expected["drift"]
     assert {s: f["records"] for s, f in summary["services"].items()} == expected["service_records"]
-    assert {
-        c: f["records"] for c, f in summary["request_classes"].items()
-    } == expected["request_class_records"]
+    assert {c: f["records"] for c, f in summary["request_classes"].items()} == expected[
+        "request_class_records"
+    ]
     assert summary["top_untagged_sources"] == expected["top_untagged_sources"]
     assert summary["most_variable"] == expected["most_variable"]
     assert summary["source"]["partial"] is False
@@ -172,7 +175,11 @@ def _sample_ids(summary: dict[str, Any]) -> list[tuple[str, str | None]]:
 def test_the_sample_is_stratified_as_the_seed_says(audit: Audit) -> None:
     summary = audit("sqlite")
     sample = summary["sample"]["records"]
-    assert summary["sample"]["plan"] == {"production": 10, "non_production": 10, "most_variable": 10}
+    assert summary["sample"]["plan"] == {
+        "production": 10,
+        "non_production": 10,
+        "most_variable": 10,
+    }
     drawn = summary["sample"]["drawn"]
     assert (drawn["production"], drawn["non_production"]) == (10, 10)
     # shared-infra has 5 records, all non-production: those the second stratum did not draw
@@ -222,7 +229,9 @@ def test_a_typed_parquet_store_draws_a_reproducible_sample(audit: Audit) -> None
     assert len(first["sample"]["records"]) == sum(first["sample"]["drawn"].values())
 
 
-def test_http_listing_stops_at_the_bound_and_marks_the_census_partial(tmp_path: Path, http_store: str) -> None:
+def test_http_listing_stops_at_the_bound_and_marks_the_census_partial(
+    tmp_path: Path, http_store: str
+) -> None:
     source = make_store("http", tmp_path, http_store, "") + "\nmax_records: 100"
     path = tmp_path / "tagsmoke.yaml"
     path.write_text(stores.profile_text(source))

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 SQLITE_SOURCE = (
     f"kind: sql\nurl: sqlite:///store.sqlite\ntable: request_log\n{stores.SQL_GROUP_FIELDS}"
 )
-CLEAN_ONLY = "kind: sql\nurl: sqlite:///clean.sqlite\ntable: request_log\n" + stores.SQL_GROUP_FIELDS
+CLEAN_ONLY = (
+    "kind: sql\nurl: sqlite:///clean.sqlite\ntable: request_log\n" + stores.SQL_GROUP_FIELDS
+)
 
 
 def _schema(name: str) -> dict[str, Any]:
@@ -84,8 +86,10 @@ def test_cli_exit_1_when_a_check_fails_and_writes_every_file(
         assert tuple(record)[:9] == SEED_FIELDS
     with (out / "coverage_by_dimension.csv").open() as stream:
         coverage = list(csv.DictReader(stream))
-    assert [(r["dimension"], r["valid"], r["records"], r["percent"], r["below_threshold"])
-            for r in coverage] == [
+    assert [
+        (r["dimension"], r["valid"], r["records"], r["percent"], r["below_threshold"])
+        for r in coverage
+    ] == [
         ("owner", "132", "138", "95.65", "False"),
         ("environment", "116", "138", "84.06", "True"),
         ("use_case", "137", "138", "99.28", "False"),
@@ -106,34 +110,52 @@ def test_outputs_carry_no_cost_price_or_currency(project: Path) -> None:
     main(["audit", "--profile", str(project / "tagsmoke.yaml"), "--out", str(out)])
     text = "\n".join(p.read_text() for p in out.iterdir()).lower()
     # The store has a response_cost column of 0.002 on every record.
-    for word in ("cost\"", "response_cost", "price", "usd", "currency", "spend", "0.002", "$"):
+    for word in ('cost"', "response_cost", "price", "usd", "currency", "spend", "0.002", "$"):
         assert word not in text, word
 
 
 def test_cli_exit_0_when_every_check_holds(tmp_path: Path) -> None:
     _clean_store(tmp_path / "clean.sqlite")
     (tmp_path / "tagsmoke.yaml").write_text(stores.profile_text(CLEAN_ONLY))
-    status = main(["audit", "--profile", str(tmp_path / "tagsmoke.yaml"), "--out",
-                   str(tmp_path / "out")])
+    status = main(
+        ["audit", "--profile", str(tmp_path / "tagsmoke.yaml"), "--out", str(tmp_path / "out")]
+    )
     assert status == 0
     summary = json.loads((tmp_path / "out" / "audit_summary.json").read_text())
     assert summary["result"] == "pass"
-    assert summary["counts"] == {"clean": 100, "missing_environment": 0,
-                                 "invalid_environment": 0, "shared_cost_rule_needed": 0,
-                                 "other": 0}
+    assert summary["counts"] == {
+        "clean": 100,
+        "missing_environment": 0,
+        "invalid_environment": 0,
+        "shared_cost_rule_needed": 0,
+        "other": 0,
+    }
 
 
 def test_since_and_until_override_the_window(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = project / "out"
-    status = main(["audit", "--profile", str(project / "tagsmoke.yaml"), "--since",
-                   "2026-11-25T00:00:00Z", "--until", "2026-11-26T00:00:00Z", "--out", str(out)])
+    status = main(
+        [
+            "audit",
+            "--profile",
+            str(project / "tagsmoke.yaml"),
+            "--since",
+            "2026-11-25T00:00:00Z",
+            "--until",
+            "2026-11-26T00:00:00Z",
+            "--out",
+            str(out),
+        ]
+    )
     summary = json.loads((out / "audit_summary.json").read_text())
     # The 25th: A 50, C 20, H 5, M 1; and K's 3 records without a timestamp.
     assert summary["records_in_window"] == 79
-    assert summary["window"] == {"since": "2026-11-25T00:00:00+00:00",
-                                 "until": "2026-11-26T00:00:00+00:00"}
+    assert summary["window"] == {
+        "since": "2026-11-25T00:00:00+00:00",
+        "until": "2026-11-26T00:00:00+00:00",
+    }
     assert status == 1
 
 
@@ -146,7 +168,10 @@ def test_since_and_until_override_the_window(
     ],
 )
 def test_cli_exit_2_on_bad_usage(
-    project: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str],
+    project: Path,
+    args: list[str],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(project)
@@ -162,7 +187,9 @@ def test_cli_exit_2_on_a_bad_audit_section_naming_file_line_and_key(
     assert main(["audit", "--profile", str(tmp_path / "tagsmoke.yaml")]) == 2
     err = capsys.readouterr().err
     line = text.splitlines().index("  coverage_treshold: 90") + 1
-    assert f"tagsmoke.yaml:{line}:3: audit.coverage_treshold: unknown key 'coverage_treshold'" in err
+    assert (
+        f"tagsmoke.yaml:{line}:3: audit.coverage_treshold: unknown key 'coverage_treshold'" in err
+    )
     assert "did you mean 'coverage_threshold'?" in err
 
 
@@ -176,14 +203,17 @@ def test_cli_exit_2_when_the_store_cannot_be_read(
     assert "store.sqlite: no such file" in err
 
 
-def test_a_field_that_is_a_query_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_field_that_is_a_query_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     stores.write_sqlite(tmp_path / "store.sqlite")
-    source = SQLITE_SOURCE.replace(
-        "fields: {", "fields: {owner: '(SELECT owner FROM other)', "
-    )
+    source = SQLITE_SOURCE.replace("fields: {", "fields: {owner: '(SELECT owner FROM other)', ")
     (tmp_path / "tagsmoke.yaml").write_text(stores.profile_text(source))
     assert main(["audit", "--profile", str(tmp_path / "tagsmoke.yaml")]) == 2
-    assert "audit.source.fields.owner: a field is an expression, not a query" in capsys.readouterr().err
+    assert (
+        "audit.source.fields.owner: a field is an expression, not a query"
+        in capsys.readouterr().err
+    )
 
 
 @pytest.mark.parametrize(
@@ -215,13 +245,17 @@ def test_pytest_items_pass_and_fail_with_service_counts_records_and_owner(
     result = pytester.runpytest("--tagsmoke-audit", "-p", "no:cacheprovider", "-rA")
     outcomes = result.parseoutcomes()
     items = [line for line in result.outlines if line.startswith(("PASSED", "FAILED"))]
-    assert any("tagsmoke.yaml::coverage[environment]" in i and i.startswith("FAILED") for i in items)
+    assert any(
+        "tagsmoke.yaml::coverage[environment]" in i and i.startswith("FAILED") for i in items
+    )
     assert any("tagsmoke.yaml::coverage[owner]" in i and i.startswith("PASSED") for i in items)
     assert any("tagsmoke.yaml::drift" in i and i.startswith("FAILED") for i in items)
     services = [i for i in items if "::service[" in i]
     assert len(services) == 5  # search-api, support-bot, batch-jobs, shared-infra, (none)
     assert outcomes["failed"] + outcomes["passed"] == 3 + 5 + 1
-    summary = json.loads(next(pytester.path.glob("tagsmoke-artifacts/*/audit_summary.json")).read_text())
+    summary = json.loads(
+        next(pytester.path.glob("tagsmoke-artifacts/*/audit_summary.json")).read_text()
+    )
     failing = [n for n, f in summary["services"].items() if f["sample_failures"] > 2]
     for name in failing:
         figures = summary["services"][name]
@@ -243,7 +277,10 @@ def test_pytest_items_pass_and_fail_with_service_counts_records_and_owner(
 def test_pytest_failure_limit_is_the_sections(pytester: pytest.Pytester) -> None:
     stores.write_sqlite(pytester.path / "store.sqlite")
     pytester.makefile(
-        ".yaml", tagsmoke=stores.profile_text(SQLITE_SOURCE, extra="  failure_limit: 30\n  drift: report\n  coverage_threshold: 80\n")
+        ".yaml",
+        tagsmoke=stores.profile_text(
+            SQLITE_SOURCE, extra="  failure_limit: 30\n  drift: report\n  coverage_threshold: 80\n"
+        ),
     )
     result = pytester.runpytest("--tagsmoke-audit", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=9)

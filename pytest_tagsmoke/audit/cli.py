@@ -6,7 +6,6 @@ cannot be read (a setup problem, never a verdict).
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +14,7 @@ from pytest_tagsmoke.errors import TagsmokeFileError
 from pytest_tagsmoke.profile import PROFILE_FILENAME
 
 if TYPE_CHECKING:
+    import argparse
     import datetime as dt
 
 EXIT_HOLDS, EXIT_FAILS, EXIT_USAGE = 0, 1, 2
@@ -34,12 +34,17 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     audit.add_argument("--since", default=None, metavar="TIME", help="ISO 8601 (UTC by default)")
     audit.add_argument("--until", default=None, metavar="TIME", help="ISO 8601 (UTC by default)")
     audit.add_argument(
-        "--out", type=Path, default=None, metavar="DIR",
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
         help="folder for the audit files (default: a new run folder under the profile's "
         "artifacts folder)",
     )
     audit.add_argument(
-        "--print-sql", default=None, metavar="DIALECT",
+        "--print-sql",
+        default=None,
+        metavar="DIALECT",
         help="print the census query rendered for DIALECT (sqlite, postgres, clickhouse, "
         "bigquery, trino, duckdb, …) and exit; nothing is read",
     )
@@ -108,15 +113,19 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_HOLDS if result.passed else EXIT_FAILS
 
 
-def _print_sql(profile: object, config: object, dialect: str, since: dt.datetime | None,
-               until: dt.datetime | None) -> int:
+def _print_sql(
+    profile: object,
+    config: object,
+    dialect: str,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+) -> int:
     import datetime as dt
 
     import sqlglot
 
-    from pytest_tagsmoke.audit.config import AuditConfig
+    from pytest_tagsmoke.audit.config import AuditConfig, read_dimensions
     from pytest_tagsmoke.audit.source import AuditStoreError
-    from pytest_tagsmoke.audit.config import read_dimensions
     from pytest_tagsmoke.audit.sql_census import build_query
 
     assert isinstance(config, AuditConfig)

@@ -138,14 +138,19 @@ class AuditConfig:
         return Window(start, end)
 
 
-def load_audit(path: Path, policy: TagPolicy, environ: Mapping[str, str] | None = None) -> AuditConfig:
+def load_audit(
+    path: Path, policy: TagPolicy, environ: Mapping[str, str] | None = None
+) -> AuditConfig:
     """The ``audit:`` section of the profile at ``path`` (an empty section gives defaults)."""
     env = os.environ if environ is None else environ
     document = load_yaml(path)
     section = document.get("audit") if isinstance(document, dict) else None
     if section is None:
         section = YamlMap()
-    problems = [_under_audit(p, document) for p in schema_problems(section, "audit-config.schema.json", path)]
+    problems = [
+        _under_audit(p, document)
+        for p in schema_problems(section, "audit-config.schema.json", path)
+    ]
     if problems:
         raise TagsmokeFileError(problems)
     values = _interpolate(section, ["audit"], document, path, env, problems)
@@ -157,16 +162,32 @@ def load_audit(path: Path, policy: TagPolicy, environ: Mapping[str, str] | None 
             except ValueError:
                 line, column = locate(document, ["audit", "window", key])
                 problems.append(
-                    Problem(path, line, column, f"audit.window.{key}",
-                            f"{window[key]!r} is not an ISO 8601 time",
-                            "write e.g. 2026-11-27T00:00:00Z"))
+                    Problem(
+                        path,
+                        line,
+                        column,
+                        f"audit.window.{key}",
+                        f"{window[key]!r} is not an ISO 8601 time",
+                        "write e.g. 2026-11-27T00:00:00Z",
+                    )
+                )
     if "last" in window and ("since" in window):
         line, column = locate(document, ["audit", "window"])
-        problems.append(Problem(path, line, column, "audit.window",
-                                "give either last or since (with until), not both"))
+        problems.append(
+            Problem(
+                path,
+                line,
+                column,
+                "audit.window",
+                "give either last or since (with until), not both",
+            )
+        )
     if problems:
         raise TagsmokeFileError(problems)
-    source_values = values.get("source", {"kind": "sql", "url": "sqlite:///tagsmoke-reference.sqlite", "table": "request_log"})
+    source_values = values.get(
+        "source",
+        {"kind": "sql", "url": "sqlite:///tagsmoke-reference.sqlite", "table": "request_log"},
+    )
     kind = source_values["kind"]
     defaults = DEFAULT_SQL_FIELDS if kind == "sql" else DEFAULT_FILE_FIELDS
     dimensions = tuple(values.get("dimensions", policy.all_dimensions))
@@ -223,24 +244,41 @@ def _check_source(source: SourceConfig, path: Path, document: Any, problems: lis
         if getattr(source, key) is None:
             line, column = locate(document, ["audit", "source"])
             problems.append(
-                Problem(path, line, column, "audit.source",
-                        f"a {source.kind} source needs {key}",
-                        f"add audit.source.{key}"))
-    if source.kind == "sql" and source.url and not source.url.startswith(
-        ("sqlite:///", "postgresql://", "postgres://")
-    ) and source.dialect is None:
+                Problem(
+                    path,
+                    line,
+                    column,
+                    "audit.source",
+                    f"a {source.kind} source needs {key}",
+                    f"add audit.source.{key}",
+                )
+            )
+    if (
+        source.kind == "sql"
+        and source.url
+        and not source.url.startswith(("sqlite:///", "postgresql://", "postgres://"))
+        and source.dialect is None
+    ):
         line, column = locate(document, ["audit", "source", "url"])
         problems.append(
-            Problem(path, line, column, "audit.source.url",
-                    "the census runs on sqlite:/// and postgresql:// URLs",
-                    "for another engine, render the query with `tagsmoke audit --print-sql DIALECT`"))
+            Problem(
+                path,
+                line,
+                column,
+                "audit.source.url",
+                "the census runs on sqlite:/// and postgresql:// URLs",
+                "for another engine, render the query with `tagsmoke audit --print-sql DIALECT`",
+            )
+        )
 
 
 def _under_audit(problem: Problem, document: Any) -> Problem:
     key_path = "audit" + ("." + problem.key_path if problem.key_path else "")
     if problem.key_path.startswith("["):
         key_path = "audit" + problem.key_path
-    return Problem(problem.path, problem.line, problem.column, key_path, problem.message, problem.hint)
+    return Problem(
+        problem.path, problem.line, problem.column, key_path, problem.message, problem.hint
+    )
 
 
 def _interpolate(
@@ -253,9 +291,15 @@ def _interpolate(
 ) -> Any:
     """``${VAR}`` and ``${VAR:-default}``, as in the rest of the profile."""
     if isinstance(value, dict):
-        return {k: _interpolate(v, [*key_path, k], document, path, env, problems) for k, v in value.items()}
+        return {
+            k: _interpolate(v, [*key_path, k], document, path, env, problems)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [_interpolate(v, [*key_path, i], document, path, env, problems) for i, v in enumerate(value)]
+        return [
+            _interpolate(v, [*key_path, i], document, path, env, problems)
+            for i, v in enumerate(value)
+        ]
     if not isinstance(value, str):
         return value
 
@@ -267,9 +311,15 @@ def _interpolate(
             return default
         line, column = locate(document, key_path)
         problems.append(
-            Problem(path, line, column, format_key_path(key_path),
-                    f"environment variable {name} is not set",
-                    f"export {name}, or write ${{{name}:-default}} to give a default"))
+            Problem(
+                path,
+                line,
+                column,
+                format_key_path(key_path),
+                f"environment variable {name} is not set",
+                f"export {name}, or write ${{{name}:-default}} to give a default",
+            )
+        )
         return ""
 
     return _VAR.sub(substitute, value)

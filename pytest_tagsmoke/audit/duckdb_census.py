@@ -59,9 +59,7 @@ class DuckDBCensus:
                     f"{files}, columns = {{'line': 'VARCHAR'}}, header = false, "
                     "delim = chr(1), quote = '', escape = '', auto_detect = false)"
                 )
-                json_paths = ", ".join(
-                    _literal("$." + config.fields[name]) for name in names
-                )
+                json_paths = ", ".join(_literal("$." + config.fields[name]) for name in names)
                 self._conn.execute(
                     "CREATE VIEW parsed AS SELECT CASE WHEN json_valid(line) THEN CASE WHEN "
                     "json_type(line) = 'OBJECT' THEN line END END AS j FROM raw "
@@ -72,7 +70,7 @@ class DuckDBCensus:
                     "FROM parsed WHERE j IS NOT NULL"
                 )
                 # sqlglot indexes from 0 and renders DuckDB's 1-based index itself.
-                fields: dict[str, exp.Expression] = {
+                fields: dict[str, exp.Expr] = {
                     name: exp.Bracket(this=exp.column("v"), expressions=[exp.Literal.number(i)])
                     for i, name in enumerate(names)
                 }
@@ -83,7 +81,9 @@ class DuckDBCensus:
                     else f"read_parquet({files})"
                 )
                 self._conn.execute(f"CREATE VIEW src AS SELECT * FROM {reader}")
-                fields = {name: exp.column(column, quoted=True) for name, column in config.fields.items()}
+                fields = {
+                    name: exp.column(column, quoted=True) for name, column in config.fields.items()
+                }
         except duckdb.Error as exc:
             raise AuditStoreError(f"DuckDB cannot read {files}: {exc}") from None
         self.query = CensusQuery(
@@ -104,16 +104,14 @@ class DuckDBCensus:
         rows = self._rows(query.groups().sql(dialect=DIALECT))
         self.notes.census_rows = len(rows)
         if self._kind == "jsonl":
-            (malformed,) = self._rows(
-                "SELECT count(*) FROM parsed WHERE j IS NULL"
-            )[0]
+            (malformed,) = self._rows("SELECT count(*) FROM parsed WHERE j IS NULL")[0]
             self.notes.malformed = int(malformed)
             if malformed:
                 self.notes.malformed_examples = malformed_jsonl_examples(self._paths)
         count = len(query.text_fields)
         return [
             Group(
-                values=dict(zip(query.text_fields, row[:count])),
+                values=dict(zip(query.text_fields, row[:count], strict=False)),
                 day=row[count],
                 traced=bool(row[count + 1]),
                 records=int(row[count + 2]),
@@ -125,7 +123,9 @@ class DuckDBCensus:
     def candidates(self, stratum: Stratum, limit: int) -> list[dict[str, Any]]:
         select = self.query.candidates(stratum, limit)
         names = [e.alias_or_name for e in select.expressions]
-        return [dict(zip(names, row)) for row in self._rows(select.sql(dialect=DIALECT))]
+        return [
+            dict(zip(names, row, strict=False)) for row in self._rows(select.sql(dialect=DIALECT))
+        ]
 
     def close(self) -> None:
         self._conn.close()

@@ -51,7 +51,9 @@ def files(config: SourceConfig, base_dir: Path) -> list[Path]:
 def open_file_census(config: SourceConfig, reading: Reading, base_dir: Path) -> CensusSource:
     paths = files(config, base_dir)
     complex_paths = [
-        name for name, path in config.fields.items() if config.kind == "jsonl" and not simple_path(path)
+        name
+        for name, path in config.fields.items()
+        if config.kind == "jsonl" and not simple_path(path)
     ]
     engine = config.engine
     if engine == "auto":

@@ -30,7 +30,8 @@ TIMEOUT = 30.0
 def _shown(url: str) -> str:
     """The URL without credentials or query string, for messages."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{parts.path}"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"
 
 
 class HttpCensus:
@@ -65,13 +66,17 @@ class HttpCensus:
         try:
             response = self._client.get(self._url, params=query)
         except httpx.TransportError as exc:
-            raise AuditStoreError(f"log API at {shown} is unreachable: {type(exc).__name__}") from None
+            raise AuditStoreError(
+                f"log API at {shown} is unreachable: {type(exc).__name__}"
+            ) from None
         if response.status_code >= 400:
             raise AuditStoreError(f"log API at {shown} answered HTTP {response.status_code}")
         try:
             return response.json()
         except ValueError:
-            raise AuditStoreError(f"log API at {shown} answered with something that is not JSON") from None
+            raise AuditStoreError(
+                f"log API at {shown} answered with something that is not JSON"
+            ) from None
 
     def _records(self, document: Any) -> list[Any]:
         if self._record_path is not None and document is not None:

@@ -119,10 +119,14 @@ def markdown(summary: dict[str, Any]) -> str:
             f"{_cell(figures['percent_of_tokens'])} | {flag} |"
         )
     if summary["drift"]:
-        lines += ["", "Drift: " + " · ".join(
-            f"{d['dimension']} {d['value']} → {d['approved_value']}: {d['records']}"
-            for d in summary["drift"]
-        )]
+        lines += [
+            "",
+            "Drift: "
+            + " · ".join(
+                f"{d['dimension']} {d['value']} → {d['approved_value']}: {d['records']}"
+                for d in summary["drift"]
+            ),
+        ]
     sample = summary["sample"]
     lines += [
         "",
@@ -138,8 +142,12 @@ def markdown(summary: dict[str, Any]) -> str:
             f"{figures['sample_failures']} | {paused} | {_cell(figures['follow_up_owner'])} |"
         )
     if summary["top_untagged_sources"]:
-        lines += ["", "Top untagged sources: " + " · ".join(
-            f"{s['service']} / {s['request_class']}: {s['records']}"
-            for s in summary["top_untagged_sources"]
-        )]
+        lines += [
+            "",
+            "Top untagged sources: "
+            + " · ".join(
+                f"{s['service']} / {s['request_class']}: {s['records']}"
+                for s in summary["top_untagged_sources"]
+            ),
+        ]
     return "\n".join(lines) + "\n"

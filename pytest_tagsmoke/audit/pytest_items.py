@@ -84,8 +84,10 @@ class AuditPlugin:
         chosen = self.config.getoption("tagsmoke_artifacts") or str(
             self.config.getini("tagsmoke_artifacts")
         )
-        base = Path(self.config.invocation_params.dir) / chosen if chosen else (
-            base_dir / profile_artifacts
+        base = (
+            Path(self.config.invocation_params.dir) / chosen
+            if chosen
+            else (base_dir / profile_artifacts)
         )
         return (base / run_id).resolve()
 

@@ -120,8 +120,13 @@ def run_audit(
             "records": sample,
         },
         "checks": [
-            {"name": c.name, "kind": c.kind, "subject": c.subject, "passed": c.passed,
-             "message": c.message}
+            {
+                "name": c.name,
+                "kind": c.kind,
+                "subject": c.subject,
+                "passed": c.passed,
+                "message": c.message,
+            }
             for c in checks
         ],
     }
@@ -194,9 +199,7 @@ def judge(
     return checks
 
 
-def _coverage_check(
-    dimension: str, figures: dict[str, Any], total: int, threshold: float
-) -> Check:
+def _coverage_check(dimension: str, figures: dict[str, Any], total: int, threshold: float) -> Check:
     if total == 0:
         return Check(
             "coverage", dimension, False, "no records in the window: coverage cannot be measured"

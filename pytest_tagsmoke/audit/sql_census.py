@@ -90,7 +90,7 @@ class SqlCensus:
         count = len(query.text_fields)
         groups = []
         for row in rows:
-            values = dict(zip(query.text_fields, row[:count]))
+            values = dict(zip(query.text_fields, row[:count], strict=False))
             tokens = row[count + 3] if query.tokens_mapped else None
             groups.append(
                 Group(
@@ -106,7 +106,10 @@ class SqlCensus:
     def candidates(self, stratum: Stratum, limit: int) -> list[dict[str, Any]]:
         select = self.query.candidates(stratum, limit)
         names = [e.alias_or_name for e in select.expressions]
-        return [dict(zip(names, row)) for row in self._rows(select.sql(dialect=self.dialect))]
+        return [
+            dict(zip(names, row, strict=False))
+            for row in self._rows(select.sql(dialect=self.dialect))
+        ]
 
     def close(self) -> None:
         self._db.close()

@@ -33,9 +33,9 @@ class QueryError(ValueError):
     """A field expression that is not SQL in the source's dialect."""
 
 
-def parse_fields(fields: Mapping[str, str], dialect: str) -> dict[str, exp.Expression]:
+def parse_fields(fields: Mapping[str, str], dialect: str) -> dict[str, exp.Expr]:
     """Each field's expression, parsed in the dialect the profile writes it in."""
-    parsed: dict[str, exp.Expression] = {}
+    parsed: dict[str, exp.Expr] = {}
     for name, text in fields.items():
         try:
             parsed[name] = sqlglot.parse_one(text, read=dialect)
@@ -49,7 +49,7 @@ def parse_fields(fields: Mapping[str, str], dialect: str) -> dict[str, exp.Expre
     return parsed
 
 
-def _text(expression: exp.Expression) -> exp.Expression:
+def _text(expression: exp.Expr) -> exp.Expr:
     """The value as text; an empty string is no value (as the smoke test's mapping says)."""
     return exp.Nullif(
         this=exp.cast(expression.copy(), exp.DataType.Type.TEXT), expression=exp.Literal.string("")
@@ -61,8 +61,8 @@ class CensusQuery:
 
     def __init__(
         self,
-        fields: Mapping[str, exp.Expression],
-        table: exp.Expression,
+        fields: Mapping[str, exp.Expr],
+        table: exp.Expr,
         window: Window,
         seed: int,
         dimensions: Sequence[str],
@@ -73,12 +73,12 @@ class CensusQuery:
         self.seed = seed
         self.text_fields = [*dimensions, *(f for f in GROUP_TEXT if f in fields)]
         self.tokens_mapped = TOKEN_FIELD in fields
-        self.filter: exp.Expression | None = None  # e.g. DuckDB's "line is a JSON object"
+        self.filter: exp.Expr | None = None  # e.g. DuckDB's "line is a JSON object"
 
-    def text(self, name: str) -> exp.Expression:
+    def text(self, name: str) -> exp.Expr:
         return _text(self.fields[name])
 
-    def in_window(self) -> exp.Expression:
+    def in_window(self) -> exp.Expr:
         """Inside [since, until), or without a timestamp (counted as missing_trace)."""
         stamp = self.fields["timestamp"]
         inside = exp.and_(
@@ -88,7 +88,7 @@ class CensusQuery:
         condition = exp.or_(exp.Is(this=self.text("timestamp"), expression=exp.Null()), inside)
         return condition if self.filter is None else exp.and_(self.filter, condition)
 
-    def traced(self) -> exp.Expression:
+    def traced(self) -> exp.Expr:
         missing = exp.or_(
             exp.Is(this=self.text("id"), expression=exp.Null()),
             exp.Is(this=self.text("timestamp"), expression=exp.Null()),
@@ -97,7 +97,7 @@ class CensusQuery:
             exp.Literal.number(1)
         )
 
-    def day(self) -> exp.Expression:
+    def day(self) -> exp.Expr:
         return exp.Substring(
             this=self.text("timestamp"), start=exp.Literal.number(1), length=exp.Literal.number(10)
         )
@@ -105,12 +105,16 @@ class CensusQuery:
     def groups(self) -> exp.Select:
         keys = [self.text(name) for name in self.text_fields] + [self.day(), self.traced()]
         names = [*self.text_fields, "day", "traced"]
-        columns: list[exp.Expression] = [
-            exp.alias_(key, name, quoted=True) for key, name in zip(keys, names)
+        columns: list[exp.Expr] = [
+            exp.alias_(key, name, quoted=True) for key, name in zip(keys, names, strict=False)
         ]
         columns.append(exp.alias_(exp.Count(this=exp.Star()), "records", quoted=True))
         if self.tokens_mapped:
-            tokens = exp.Sum(this=exp.TryCast(this=self.fields[TOKEN_FIELD].copy(), to=exp.DataType.build("bigint")))
+            tokens = exp.Sum(
+                this=exp.TryCast(
+                    this=self.fields[TOKEN_FIELD].copy(), to=exp.DataType.build("bigint")
+                )
+            )
             columns.append(exp.alias_(tokens, "tokens", quoted=True))
         return (
             exp.select(*columns)
@@ -119,29 +123,37 @@ class CensusQuery:
             .group_by(*[key.copy() for key in keys])
         )
 
-    def sample_key(self) -> exp.Expression:
-        parts: list[exp.Expression] = [exp.Literal.string(str(self.seed))]
+    def sample_key(self) -> exp.Expr:
+        parts: list[exp.Expr] = [exp.Literal.string(str(self.seed))]
         for name in RECORD_FIELDS:
             parts.append(exp.Literal.string("|"))
             value = self.text(name) if name in self.fields else exp.Null()
             parts.append(exp.Coalesce(this=value, expressions=[exp.Literal.string("")]))
         return exp.MD5(this=exp.DPipe(this=_chain(parts[:-1]), expression=parts[-1], safe=True))
 
-    def service(self) -> exp.Expression:
+    def service(self) -> exp.Expr:
         values = [self.text(n) for n in ("service", "owner") if n in self.fields]
-        return exp.Coalesce(this=values[0], expressions=[*values[1:], exp.Literal.string(NO_SERVICE)])
+        return exp.Coalesce(
+            this=values[0], expressions=[*values[1:], exp.Literal.string(NO_SERVICE)]
+        )
 
-    def stratum_condition(self, stratum: Stratum) -> exp.Expression:
+    def stratum_condition(self, stratum: Stratum) -> exp.Expr:
         if stratum.kind in ("production", "non_production"):
             environment = self.text("environment")
-            inside = exp.In(this=environment, expressions=[exp.Literal.string(v) for v in stratum.values])
+            inside = exp.In(
+                this=environment, expressions=[exp.Literal.string(v) for v in stratum.values]
+            )
             if stratum.kind == "production":
                 return inside
-            return exp.or_(exp.Is(this=environment.copy(), expression=exp.Null()), exp.Not(this=inside))
+            return exp.or_(
+                exp.Is(this=environment.copy(), expression=exp.Null()), exp.Not(this=inside)
+            )
         if stratum.kind == "service":
             return exp.EQ(this=self.service(), expression=exp.Literal.string(stratum.values[0]))
-        value: exp.Expression = (
-            exp.Coalesce(this=self.text("request_class"), expressions=[exp.Literal.string(NO_SERVICE)])
+        value: exp.Expr = (
+            exp.Coalesce(
+                this=self.text("request_class"), expressions=[exp.Literal.string(NO_SERVICE)]
+            )
             if "request_class" in self.fields
             else exp.Literal.string(NO_SERVICE)
         )
@@ -149,7 +161,7 @@ class CensusQuery:
 
     def candidates(self, stratum: Stratum, limit: int) -> exp.Select:
         names = [*dict.fromkeys((*RECORD_FIELDS, *self.text_fields))]
-        columns: list[exp.Expression] = [
+        columns: list[exp.Expr] = [
             exp.alias_(self.text(n) if n in self.fields else exp.Null(), n, quoted=True)
             for n in names
         ]
@@ -164,14 +176,14 @@ class CensusQuery:
         )
 
 
-def _chain(parts: Sequence[exp.Expression]) -> exp.Expression:
+def _chain(parts: Sequence[exp.Expr]) -> exp.Expr:
     result = parts[0]
     for part in parts[1:]:
         result = exp.DPipe(this=result, expression=part, safe=True)
     return result
 
 
-def table_expression(name: str, dialect: str) -> exp.Expression:
+def table_expression(name: str, dialect: str) -> exp.Expr:
     """A table name (schema-qualified allowed) in the source's dialect."""
     try:
         return exp.to_table(name, dialect=dialect)

@@ -106,7 +106,9 @@ class StreamCensus:
         entry[1] += tokens or 0
         self._pool(values, record_id, stamp)
 
-    def _pool(self, values: dict[str, str | None], record_id: str | None, stamp: str | None) -> None:
+    def _pool(
+        self, values: dict[str, str | None], record_id: str | None, stamp: str | None
+    ) -> None:
         text = KEY_SEPARATOR.join(
             (self.seed, record_id or "", stamp or "", values.get("source_record") or "")
         )
@@ -136,7 +138,7 @@ class StreamCensus:
         count = len(self.text_fields)
         return [
             Group(
-                values=dict(zip(self.text_fields, key[:count])),
+                values=dict(zip(self.text_fields, key[:count], strict=False)),
                 day=key[count],
                 traced=key[count + 1],
                 records=figures[0],

@@ -52,7 +52,9 @@ HABITS = (
 )
 
 
-def _tags(habit: Habit, day_index: int, days: int, rng: random.Random) -> tuple[dict[str, str], str]:
+def _tags(
+    habit: Habit, day_index: int, days: int, rng: random.Random
+) -> tuple[dict[str, str], str]:
     """The tags one request carries, and the kind of record it is meant to be."""
     tags: dict[str, str] = {"use_case": habit.use_case}
     if habit.owner:
@@ -105,8 +107,8 @@ def fill_history(
         day_index = rng.randrange(days)
         if habit.service == "batch-embedder" and rng.random() < 0.6:
             day_index = days - 3  # the night of the backfill
-        moment = end - dt.timedelta(days=days - day_index) + dt.timedelta(
-            seconds=rng.randrange(86_400)
+        moment = (
+            end - dt.timedelta(days=days - day_index) + dt.timedelta(seconds=rng.randrange(86_400))
         )
         moment = min(moment, end - dt.timedelta(seconds=1))
         tags, kind = _tags(habit, day_index, days, rng)
@@ -114,7 +116,9 @@ def fill_history(
         if habit.service == "legacy-script" and rng.random() < 0.3:
             correlation_id = ""  # sent without an id: the record cannot be traced
         bucket, reason, follow_up = _route(dict(tags), config)
-        tokens = rng.randint(20, 1200) if habit.request_class != "embedding" else rng.randint(200, 4000)
+        tokens = (
+            rng.randint(20, 1200) if habit.request_class != "embedding" else rng.randint(200, 4000)
+        )
         written[kind] += 1
         if not correlation_id:
             written["missing_trace"] += 1
@@ -160,9 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     written = fill_history(args.db, records=args.records, days=args.days, seed=args.seed)
-    print(f"{args.records} records over {args.days} days in {args.db}: " + ", ".join(
-        f"{kind} {count}" for kind, count in sorted(written.items())
-    ))
+    print(
+        f"{args.records} records over {args.days} days in {args.db}: "
+        + ", ".join(f"{kind} {count}" for kind, count in sorted(written.items()))
+    )
     return 0
 
 
