@@ -138,9 +138,9 @@ def test_census_counts_are_exact_for_every_store_kind(audit: Audit, kind: str) -
 @pytest.mark.parametrize("kind", ["sqlite", "postgres", "jsonl-duckdb", "parquet-duckdb"])
 def test_pushed_down_census_fetches_groups_not_records(audit: Audit, kind: str) -> None:
     summary = audit(kind)
-    # 13 runs A..M in the window, two of them (K, L) differing only in traceability, but
-    # the same distinct values in the same day collapse: at most one row per run.
-    assert summary["source"]["census_rows"] <= 13
+    # 13 runs A..M in the window: at most one row each (runs with the same values on the
+    # same day collapse), and for JSONL one more for the malformed lines.
+    assert summary["source"]["census_rows"] <= (14 if kind.startswith("jsonl") else 13)
     assert summary["source"]["rows_fetched"] < summary["records_in_window"]
 
 

@@ -50,6 +50,7 @@ class DuckDBCensus:
                 "preserve_insertion_order": False,
             }
         )
+        self._conn.execute("SET enable_progress_bar = false")
         names = list(config.fields)
         files = _file_list(paths)
         try:
@@ -60,14 +61,12 @@ class DuckDBCensus:
                     "delim = chr(1), quote = '', escape = '', auto_detect = false)"
                 )
                 json_paths = ", ".join(_literal("$." + config.fields[name]) for name in names)
+                # One parse per line: TRY turns a malformed line's error into NULL, and a
+                # line that does not start with "{" is not an object.
                 self._conn.execute(
-                    "CREATE VIEW parsed AS SELECT CASE WHEN json_valid(line) THEN CASE WHEN "
-                    "json_type(line) = 'OBJECT' THEN line END END AS j FROM raw "
-                    "WHERE line IS NOT NULL AND trim(line) <> ''"
-                )
-                self._conn.execute(
-                    f"CREATE VIEW src AS SELECT json_extract_string(j, [{json_paths}]) AS v "
-                    "FROM parsed WHERE j IS NOT NULL"
+                    "CREATE VIEW src AS SELECT v, (left(ltrim(line), 1) <> '{' OR v IS NULL) "
+                    f"AS malformed FROM (SELECT line, try(json_extract_string(line, [{json_paths}])) "
+                    "AS v FROM raw WHERE line IS NOT NULL AND trim(line) <> '')"
                 )
                 # sqlglot indexes from 0 and renders DuckDB's 1-based index itself.
                 fields: dict[str, exp.Expr] = {
@@ -89,6 +88,8 @@ class DuckDBCensus:
         self.query = CensusQuery(
             fields, exp.to_table("src"), reading.window, reading.seed, read_dimensions(config)
         )
+        if config.kind == "jsonl":
+            self.query.extra.append(("malformed", exp.column("malformed")))
 
     def _rows(self, sql: str) -> list[tuple[Any, ...]]:
         self.notes.queries.append(sql)
@@ -103,25 +104,30 @@ class DuckDBCensus:
         query = self.query
         rows = self._rows(query.groups().sql(dialect=DIALECT))
         self.notes.census_rows = len(rows)
-        if self._kind == "jsonl":
-            (malformed,) = self._rows("SELECT count(*) FROM parsed WHERE j IS NULL")[0]
-            self.notes.malformed = int(malformed)
-            if malformed:
-                self.notes.malformed_examples = malformed_jsonl_examples(self._paths)
         count = len(query.text_fields)
-        return [
-            Group(
-                values=dict(zip(query.text_fields, row[:count], strict=False)),
-                day=row[count],
-                traced=bool(row[count + 1]),
-                records=int(row[count + 2]),
-                tokens=int(row[count + 3] or 0) if query.tokens_mapped else None,
+        extra = len(query.extra)
+        groups = []
+        for row in rows:
+            if extra and row[count + 2]:  # malformed lines: counted, never judged
+                self.notes.malformed += int(row[count + 2 + extra])
+                continue
+            groups.append(
+                Group(
+                    values=dict(zip(query.text_fields, row[:count], strict=False)),
+                    day=row[count],
+                    traced=bool(row[count + 1]),
+                    records=int(row[count + 2 + extra]),
+                    tokens=int(row[count + 3 + extra] or 0) if query.tokens_mapped else None,
+                )
             )
-            for row in rows
-        ]
+        if self.notes.malformed:
+            self.notes.malformed_examples = malformed_jsonl_examples(self._paths)
+        return groups
 
     def candidates(self, stratum: Stratum, limit: int) -> list[dict[str, Any]]:
         select = self.query.candidates(stratum, limit)
+        if self.query.extra:
+            select = select.where(exp.Not(this=exp.column("malformed")))
         names = [e.alias_or_name for e in select.expressions]
         return [
             dict(zip(names, row, strict=False)) for row in self._rows(select.sql(dialect=DIALECT))

@@ -73,7 +73,8 @@ class CensusQuery:
         self.seed = seed
         self.text_fields = [*dimensions, *(f for f in GROUP_TEXT if f in fields)]
         self.tokens_mapped = TOKEN_FIELD in fields
-        self.filter: exp.Expr | None = None  # e.g. DuckDB's "line is a JSON object"
+        #: Columns grouped after ``traced`` (DuckDB's "malformed line" flag).
+        self.extra: list[tuple[str, exp.Expr]] = []
 
     def text(self, name: str) -> exp.Expr:
         return _text(self.fields[name])
@@ -85,8 +86,7 @@ class CensusQuery:
             exp.GTE(this=stamp.copy(), expression=exp.Literal.string(iso(self.window.since))),
             exp.LT(this=stamp.copy(), expression=exp.Literal.string(iso(self.window.until))),
         )
-        condition = exp.or_(exp.Is(this=self.text("timestamp"), expression=exp.Null()), inside)
-        return condition if self.filter is None else exp.and_(self.filter, condition)
+        return exp.or_(exp.Is(this=self.text("timestamp"), expression=exp.Null()), inside)
 
     def traced(self) -> exp.Expr:
         missing = exp.or_(
@@ -104,7 +104,8 @@ class CensusQuery:
 
     def groups(self) -> exp.Select:
         keys = [self.text(name) for name in self.text_fields] + [self.day(), self.traced()]
-        names = [*self.text_fields, "day", "traced"]
+        keys += [expression for _, expression in self.extra]
+        names = [*self.text_fields, "day", "traced", *(name for name, _ in self.extra)]
         columns: list[exp.Expr] = [
             exp.alias_(key, name, quoted=True) for key, name in zip(keys, names, strict=False)
         ]
