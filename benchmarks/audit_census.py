@@ -23,7 +23,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +76,8 @@ def generate(count: int, seed: int = 1) -> Any:
         if environment:
             tags["environment"] = environment
         seconds = rng.randrange(86_400)
-        stamp = f"{rng.choice(DAYS)}T{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}+00:00"
+        clock = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+        stamp = f"{rng.choice(DAYS)}T{clock}+00:00"
         correlation_id = f"c{number:08d}" if rng.random() > 0.002 else None
         yield (
             number,

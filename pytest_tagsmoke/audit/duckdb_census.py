@@ -65,8 +65,9 @@ class DuckDBCensus:
                 # line that does not start with "{" is not an object.
                 self._conn.execute(
                     "CREATE VIEW src AS SELECT v, (left(ltrim(line), 1) <> '{' OR v IS NULL) "
-                    f"AS malformed FROM (SELECT line, try(json_extract_string(line, [{json_paths}])) "
-                    "AS v FROM raw WHERE line IS NOT NULL AND trim(line) <> '')"
+                    "AS malformed FROM (SELECT line, "
+                    f"try(json_extract_string(line, [{json_paths}])) AS v "
+                    "FROM raw WHERE line IS NOT NULL AND trim(line) <> '')"
                 )
                 # sqlglot indexes from 0 and renders DuckDB's 1-based index itself.
                 fields: dict[str, exp.Expr] = {
