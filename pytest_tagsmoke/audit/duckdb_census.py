@@ -7,7 +7,9 @@ each valid line is parsed once into the list of mapped values.
 
 from __future__ import annotations
 
+import csv
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -15,7 +17,11 @@ from sqlglot import exp
 
 from pytest_tagsmoke.audit.census import Group
 from pytest_tagsmoke.audit.config import read_dimensions
-from pytest_tagsmoke.audit.file_census import DUCKDB_MEMORY_LIMIT, malformed_jsonl_examples
+from pytest_tagsmoke.audit.file_census import (
+    DUCKDB_MEMORY_LIMIT,
+    MALFORMED_EXAMPLES,
+    malformed_jsonl_examples,
+)
 from pytest_tagsmoke.audit.source import AuditStoreError, ReadNotes
 from pytest_tagsmoke.audit.sql_query import CensusQuery
 
@@ -32,6 +38,13 @@ DIALECT = "duckdb"
 
 def _literal(text: str) -> str:
     return exp.Literal.string(text).sql(dialect=DIALECT)
+
+
+def _csv_columns(path: Path) -> str:
+    """Every column of the header as text (values are compared as text, as elsewhere)."""
+    with path.open(newline="", encoding="utf-8") as stream:
+        header = next(csv.reader(stream), [])
+    return "{" + ", ".join(f"{_literal(name)}: 'VARCHAR'" for name in header) + "}"
 
 
 def _file_list(paths: Sequence[Path]) -> str:
@@ -76,7 +89,9 @@ class DuckDBCensus:
                 }
             else:
                 reader = (
-                    f"read_csv({files}, header = true, all_varchar = true)"
+                    f"read_csv({files}, header = true, auto_detect = false, delim = ',', "
+                    f"quote = '\"', escape = '\"', columns = {_csv_columns(paths[0])}, "
+                    "store_rejects = true)"
                     if config.kind == "csv"
                     else f"read_parquet({files})"
                 )
@@ -123,7 +138,20 @@ class DuckDBCensus:
             )
         if self.notes.malformed:
             self.notes.malformed_examples = malformed_jsonl_examples(self._paths)
+        if self._kind == "csv":
+            self._csv_rejects()
         return groups
+
+    def _csv_rejects(self) -> None:
+        """Rows with a wrong number of fields: DuckDB set them aside while reading."""
+        rows = self._conn.execute(
+            "SELECT DISTINCT s.file_path, e.line FROM reject_errors e JOIN reject_scans s "
+            "ON e.scan_id = s.scan_id AND e.file_id = s.file_id ORDER BY 1, 2"
+        ).fetchall()
+        self.notes.malformed = len(rows)
+        self.notes.malformed_examples = [
+            f"{path}:{line}: wrong number of fields" for path, line in rows[:MALFORMED_EXAMPLES]
+        ]
 
     def candidates(self, stratum: Stratum, limit: int) -> list[dict[str, Any]]:
         select = self.query.candidates(stratum, limit)
