@@ -164,9 +164,11 @@ profile, config = load(Path(sys.argv[1]))
 window = config.window(dt.datetime.now(dt.timezone.utc))
 reading = Reading(window, config.seed, production_values(profile.policy), 30)
 start = time.perf_counter()
+cpu = time.process_time()
 source = open_source(config.source, reading, profile.base_dir)
 groups = source.groups()
 census_s = time.perf_counter() - start
+census_cpu = time.process_time() - cpu
 records = sum(g.records for g in groups)
 rows = source.notes.rows_fetched
 source.close()
@@ -174,8 +176,9 @@ start = time.perf_counter()
 result = run_audit(profile, config)
 audit_s = time.perf_counter() - start
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"census_s": census_s, "audit_s": audit_s, "records": records,
-                  "census_rows": rows, "audit_rows": result.summary["source"]["rows_fetched"],
+print(json.dumps({"census_s": census_s, "census_cpu": census_cpu, "audit_s": audit_s,
+                  "records": records, "census_rows": rows,
+                  "audit_rows": result.summary["source"]["rows_fetched"],
                   "peak_mb": peak_mb}))
 """
 
@@ -195,6 +198,7 @@ def measure(folder: Path, kind: str, file: str = "") -> dict[str, Any]:
 def show(label: str, figures: dict[str, Any]) -> None:
     print(
         f"| {label} | {figures['records']:,} | {figures['census_s']:.2f} | "
+        f"{figures['census_cpu']:.2f} | {os.getloadavg()[0]:.1f} | "
         f"{figures['audit_s']:.2f} | {figures['census_rows']:,} | {figures['audit_rows']:,} | "
         f"{figures['peak_mb']:.0f} |",
         flush=True,
@@ -206,6 +210,10 @@ def main() -> int:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--grow", default="", help="comma-separated larger JSONL sizes")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sql", action="store_true", help="JSONL only")
+    parser.add_argument(
+        "--keep-postgres", action="store_true", help="reuse the table of an earlier run"
+    )
     parser.add_argument("--keep", type=Path, default=None, help="folder to keep files in")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="tagsmoke-audit-bench-"))
@@ -219,11 +227,13 @@ def main() -> int:
         "census rows fetched | audit rows fetched | peak memory (MB) |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    if not (folder / "bench.sqlite").exists():
-        write_sqlite(folder / "bench.sqlite", args.records)
-    show("SQLite", measure(folder, "sqlite"))
-    if not args.skip_postgres:
-        write_postgres(args.records)
+    if not args.skip_sql:
+        if not (folder / "bench.sqlite").exists():
+            write_sqlite(folder / "bench.sqlite", args.records)
+        show("SQLite", measure(folder, "sqlite"))
+    if not args.skip_postgres and not args.skip_sql:
+        if not args.keep_postgres:
+            write_postgres(args.records)
         show("PostgreSQL", measure(folder, "postgres"))
     sizes = [args.records, *(int(s) for s in args.grow.split(",") if s)]
     for size in sizes:

@@ -334,3 +334,56 @@ def test_the_repository_demo_audits_a_generated_week(demo: pytest.Pytester) -> N
     outcomes = result.parseoutcomes()
     assert outcomes["failed"] >= 1  # the history has drift and missing tags on purpose
     result.stdout.fnmatch_lines(["*3000 records from*", "FAILED tagsmoke.yaml::drift*"])
+
+
+# -- docs and the entry module -------------------------------------------------------------
+def _yaml_blocks(text: str) -> list[str]:
+    blocks = text.split("```yaml\n")[1:]
+    return [block.split("```", 1)[0] for block in blocks]
+
+
+def test_docs_audit_sections_load(tmp_path: Path) -> None:
+    from pytest_tagsmoke.audit.config import load_audit
+    from pytest_tagsmoke.profile import load_profile
+
+    blocks = _yaml_blocks((REPO / "docs" / "audit.md").read_text())
+    assert len(blocks) == 2
+    section, http = blocks
+    path = tmp_path / "tagsmoke.yaml"
+    path.write_text(stores.POLICY_YAML + section)
+    config = load_audit(path, load_profile(path).policy)
+    assert config.window_last == "24h"
+    assert config.source.fields["owner"] == "json_extract(tags, '$.owner')"
+    assert (config.coverage_threshold, config.failure_limit, config.seed) == (95.0, 2, 13)
+    path.write_text(
+        stores.POLICY_YAML + "audit:\n" + http.replace("${LOG_API_TOKEN}", "${LOG_API_TOKEN:-x}")
+    )
+    config = load_audit(path, load_profile(path).policy)
+    assert config.source.kind == "http"
+    assert config.source.max_records == 100000
+    assert config.source.pages == {
+        "param": "page",
+        "start": 1,
+        "size_param": "per_page",
+        "size": 500,
+    }
+
+
+def test_audit_modules_stay_unimported_without_the_flag(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_modules="""
+        import sys
+
+        def test_nothing_heavy_loaded():
+            heavy = {"sqlglot", "duckdb", "psycopg", "pytest_tagsmoke.audit"}
+            assert "pytest_tagsmoke.plugin" in sys.modules
+            assert heavy.isdisjoint(sys.modules)
+        """
+    )
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=1)
+
+
+def test_help_lists_the_audit_option(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--help")
+    result.stdout.fnmatch_lines(["*--tagsmoke-audit*audit the tagging of real traffic*"])
