@@ -387,3 +387,21 @@ def test_audit_modules_stay_unimported_without_the_flag(pytester: pytest.Pyteste
 def test_help_lists_the_audit_option(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--help")
     result.stdout.fnmatch_lines(["*--tagsmoke-audit*audit the tagging of real traffic*"])
+
+
+def test_readme_audit_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """README's `python -m pytest_tagsmoke.reference.history` and `tagsmoke audit` lines."""
+    from pytest_tagsmoke.reference.history import main as history
+
+    readme = (REPO / "README.md").read_text()
+    assert "python -m pytest_tagsmoke.reference.history --db history.sqlite" in readme
+    assert "TAGSMOKE_AUDIT_DB=$PWD/history.sqlite tagsmoke audit --out audit/" in readme
+    shutil.copy(REPO / "tagsmoke.yaml", tmp_path / "tagsmoke.yaml")
+    monkeypatch.chdir(tmp_path)
+    assert history(["--db", "history.sqlite"]) == 0
+    assert "3000 records over 7 days in history.sqlite" in capsys.readouterr().out
+    monkeypatch.setenv("TAGSMOKE_AUDIT_DB", str(tmp_path / "history.sqlite"))
+    assert main(["audit", "--out", "audit/"]) == 1
+    assert (tmp_path / "audit" / "audit_summary.json").is_file()
