@@ -131,9 +131,7 @@ class StreamingFileCensus:
 
     def groups(self) -> list[Group]:
         if not self._read:
-            add = self._census.add_document
-            for document in self._documents():
-                add(document)
+            self._census.consume(self._documents())
             self._read = True
         groups = self._census.groups()
         self.notes.census_rows = len(groups)

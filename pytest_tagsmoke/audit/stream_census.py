@@ -13,11 +13,10 @@ import jmespath
 
 from pytest_tagsmoke.audit.census import NO_SERVICE, Group
 from pytest_tagsmoke.audit.config import TOKEN_FIELD, iso, read_dimensions
-from pytest_tagsmoke.audit.sample import KEY_SEPARATOR
 from pytest_tagsmoke.logstore.mapping import scalar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
     from pytest_tagsmoke.audit.config import SourceConfig, Window
     from pytest_tagsmoke.audit.sample import Stratum
@@ -73,66 +72,106 @@ class StreamCensus:
             *(f for f in ("service", "request_class") if f in config.fields),
         ]
         self.tokens_mapped = TOKEN_FIELD in config.fields
-        self.readers = {name: path_reader(path) for name, path in config.fields.items()}
+        # Plain paths are followed key by key (the common case, and the hot loop); richer
+        # JMESPath is searched.
+        self._plan = [
+            (name, simple_path(path), jmespath.compile(path).search)
+            for name, path in config.fields.items()
+            if name != TOKEN_FIELD
+        ]
+        self._tokens = path_reader(config.fields[TOKEN_FIELD]) if self.tokens_mapped else None
         self.since, self.until = iso(window.since), iso(window.until)
         self.seed = str(seed)
         self.production = frozenset(production)
         self.counts: dict[tuple[Any, ...], list[int]] = {}
         self.pool_size = pool_size
         self.pools: dict[tuple[str, Any], list[tuple[int, str, int, dict[str, Any]]]] = {}
+        self._pools_of: dict[tuple[Any, ...], list[list[Any]]] = {}
         self._added = 0
 
     def add_document(self, document: Mapping[str, Any]) -> None:
         """One raw record: mapped by the profile's paths, then counted."""
-        values = {name: read(document) for name, read in self.readers.items()}
-        tokens = integer(values.pop(TOKEN_FIELD, None)) if self.tokens_mapped else None
-        self.add({k: scalar(v) for k, v in values.items()}, tokens)
+        self.consume((document,))
 
-    def add(self, values: dict[str, str | None], tokens: int | None) -> None:
-        stamp = values.get("timestamp")
-        if stamp is not None and not (self.since <= stamp < self.until):
-            return
-        record_id = values.get("id")
-        traced = record_id is not None and stamp is not None
-        key = (
-            *(values.get(f) for f in self.text_fields),
-            stamp[:10] if stamp is not None else None,
-            traced,
-        )
-        entry = self.counts.get(key)
-        if entry is None:
-            entry = self.counts[key] = [0, 0]
-        entry[0] += 1
-        entry[1] += tokens or 0
-        self._pool(values, record_id, stamp)
-
-    def _pool(
-        self, values: dict[str, str | None], record_id: str | None, stamp: str | None
-    ) -> None:
-        text = KEY_SEPARATOR.join(
-            (self.seed, record_id or "", stamp or "", values.get("source_record") or "")
-        )
-        digest = hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
-        environment = values.get("environment")
-        service = values.get("service") or values.get("owner") or NO_SERVICE
-        request_class = values.get("request_class") or NO_SERVICE
-        for pool_key in (
-            ("production", environment in self.production),
-            ("service", service),
-            ("request_class", request_class),
-        ):
-            pool = self.pools.get(pool_key)
-            if pool is None:
-                pool = self.pools[pool_key] = []
-            if len(pool) >= self.pool_size and digest >= pool[0][1]:
+    def consume(self, documents: Iterable[Mapping[str, Any]]) -> None:
+        """Map, window, count and pool every document. One loop with everything in local
+        names: it runs once per record, so its cost is the streaming path's cost."""
+        plan = self._plan
+        read_tokens = self._tokens
+        since, until = self.since, self.until
+        grouped = self.text_fields
+        counts = self.counts
+        seed = self.seed
+        production = self.production
+        pools_of = self._pools_of
+        size = self.pool_size
+        md5 = hashlib.md5
+        for document in documents:
+            values: dict[str, str | None] = {}
+            for name, keys, search in plan:
+                if keys is None:
+                    value: Any = search(document)
+                else:
+                    value = document
+                    for step in keys:
+                        value = value.get(step) if type(value) is dict else None
+                if type(value) is str:
+                    values[name] = value or None
+                else:
+                    values[name] = None if value is None else scalar(value)
+            stamp = values.get("timestamp")
+            if stamp is not None and not (since <= stamp < until):
                 continue
-            self._added += 1
-            number = -int(digest, 16)  # a max-heap by key: the worst kept record on top
-            item = (number, digest, self._added, {**values, "key": digest})
-            if len(pool) < self.pool_size:
-                heapq.heappush(pool, item)
-            else:
-                heapq.heapreplace(pool, item)
+            record_id = values.get("id")
+            tokens = 0
+            if read_tokens is not None:
+                raw = read_tokens(document)
+                tokens = (raw if type(raw) is int else integer(raw)) or 0
+            key = (
+                *[values.get(f) for f in grouped],
+                stamp[:10] if stamp is not None else None,
+                record_id is not None and stamp is not None,
+            )
+            entry = counts.get(key)
+            if entry is None:
+                entry = counts[key] = [0, 0]
+            entry[0] += 1
+            entry[1] += tokens
+            # The sample: keep each stratum pool's lowest keys.
+            source = values.get("source_record") or ""
+            digest = md5(
+                f"{seed}|{record_id or ''}|{stamp or ''}|{source}".encode(), usedforsecurity=False
+            ).hexdigest()
+            service = values.get("service") or values.get("owner") or NO_SERVICE
+            which = (
+                values.get("environment") in production,
+                service,
+                values.get("request_class") or NO_SERVICE,
+            )
+            pools = pools_of.get(which)
+            if pools is None:
+                pools = pools_of[which] = self._pools_for(which)
+            for pool in pools:
+                if len(pool) >= size and digest >= pool[0][1]:
+                    continue
+                self._added += 1
+                # A max-heap by key: the worst kept record on top.
+                item = (-int(digest, 16), digest, self._added, {**values, "key": digest})
+                if len(pool) < size:
+                    heapq.heappush(pool, item)
+                else:
+                    heapq.heapreplace(pool, item)
+
+    def _pools_for(self, which: tuple[bool, str, str]) -> list[list[Any]]:
+        production, service, request_class = which
+        return [
+            self.pools.setdefault(pool_key, [])
+            for pool_key in (
+                ("production", production),
+                ("service", service),
+                ("request_class", request_class),
+            )
+        ]
 
     def groups(self) -> list[Group]:
         count = len(self.text_fields)
