@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_tagsmoke.audit.run import load, run_audit
+from pytest_tagsmoke.audit.sample import sample_key
 from tests import audit_stores as stores
 
 if TYPE_CHECKING:
@@ -202,6 +203,9 @@ def test_the_sample_is_stratified_as_the_seed_says(audit: Audit) -> None:
             assert record["service"] == "shared-infra"
     assert len({r["source_record"] for r in sample}) == len(sample)  # none drawn twice
     for record in sample:
+        # The draw's key is the MD5 of seed|id|timestamp|source_record, whatever the store.
+        key = sample_key(13, record["correlation_id"], record["timestamp"], record["source_record"])
+        assert record["sample_key"] == key
         assert list(record)[:9] == list(stores_seed_fields())
         assert (record["result"] == "pass") == (record["failure_reason"] is None)
 

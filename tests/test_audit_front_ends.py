@@ -405,3 +405,12 @@ def test_readme_audit_commands(
     monkeypatch.setenv("TAGSMOKE_AUDIT_DB", str(tmp_path / "history.sqlite"))
     assert main(["audit", "--out", "audit/"]) == 1
     assert (tmp_path / "audit" / "audit_summary.json").is_file()
+
+
+def test_smoke_run_and_audit_in_one_pytest_run(demo: pytest.Pytester) -> None:
+    shutil.copy(REPO / "conftest.py", demo.path / "conftest.py")
+    result = demo.runpytest("--tagsmoke", "--tagsmoke-audit", "-p", "no:cacheprovider", "-rA")
+    passed = [line for line in result.outlines if line.startswith("PASSED")]
+    assert any(line.startswith("PASSED scenarios/chat.yaml::") for line in passed)
+    assert any(line.startswith("PASSED tagsmoke.yaml::coverage[use_case]") for line in passed)
+    result.stdout.fnmatch_lines(["*tagsmoke audit*", "*3000 records from*"])
