@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 from sqlglot import exp
 
-from pytest_tagsmoke.audit.census import Group
+from pytest_tagsmoke.audit.census import NO_SERVICE, Group
 from pytest_tagsmoke.audit.config import read_dimensions
 from pytest_tagsmoke.audit.file_census import (
     DUCKDB_MEMORY_LIMIT,
@@ -23,7 +23,7 @@ from pytest_tagsmoke.audit.file_census import (
     malformed_jsonl_examples,
 )
 from pytest_tagsmoke.audit.source import AuditStoreError, ReadNotes
-from pytest_tagsmoke.audit.sql_query import CensusQuery
+from pytest_tagsmoke.audit.sql_query import RECORD_FIELDS, CensusQuery
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -56,6 +56,9 @@ class DuckDBCensus:
         self.notes = ReadNotes(engine="duckdb")
         self._paths = paths
         self._kind = config.kind
+        self._production = reading.production
+        self._pool_size = reading.pool_size
+        self._pools: dict[tuple[str, Any], dict[str, dict[str, Any]]] | None = None
         self._conn = duckdb.connect(
             config={
                 "threads": min(2, os.cpu_count() or 1),
@@ -154,13 +157,57 @@ class DuckDBCensus:
         ]
 
     def candidates(self, stratum: Stratum, limit: int) -> list[dict[str, Any]]:
-        select = self.query.candidates(stratum, limit)
-        if self.query.extra:
-            select = select.where(exp.Not(this=exp.column("malformed")))
-        names = [e.alias_or_name for e in select.expressions]
-        return [
-            dict(zip(names, row, strict=False)) for row in self._rows(select.sql(dialect=DIALECT))
-        ]
+        if self._pools is None:
+            self._pools = self._load_pools()
+        if stratum.kind in ("production", "non_production"):
+            key: tuple[str, Any] = ("production", stratum.kind == "production")
+        else:
+            key = (stratum.kind, stratum.values[0])
+        return sorted(self._pools.get(key, {}).values(), key=lambda r: r["key"])[:limit]
+
+    def _load_pools(self) -> dict[tuple[str, Any], dict[str, dict[str, Any]]]:
+        """Every stratum's candidates in one scan: per production flag, service and request
+        class, the records with the lowest sample keys (DuckDB's top-N ``arg_min``); a
+        stratum's pool is the union of its combinations' lists."""
+        query = self.query
+        names = list(dict.fromkeys((*RECORD_FIELDS, *query.text_fields)))
+        fields = ", ".join(
+            f"{_literal(n)}: "
+            + (query.text(n).sql(dialect=DIALECT) if n in query.fields else "NULL")
+            for n in names
+        )
+        key = query.sample_key().sql(dialect=DIALECT)
+        environment = (
+            query.text("environment").sql(dialect=DIALECT)
+            if "environment" in query.fields
+            else "NULL"
+        )
+        production = ", ".join(_literal(v) for v in self._production)
+        request_class = (
+            query.text("request_class").sql(dialect=DIALECT)
+            if "request_class" in query.fields
+            else "NULL"
+        )
+        malformed = " AND NOT malformed" if query.extra else ""
+        rows = self._rows(
+            f"SELECT coalesce({environment} IN ({production}), false), "
+            f"{query.service().sql(dialect=DIALECT)}, "
+            f"coalesce({request_class}, {_literal(NO_SERVICE)}), "
+            f"arg_min({{{fields}, 'key': {key}}}, {key}, {self._pool_size}) "
+            f"FROM src WHERE ({query.in_window().sql(dialect=DIALECT)}){malformed} "
+            "GROUP BY ALL"
+        )
+        pools: dict[tuple[str, Any], dict[str, dict[str, Any]]] = {}
+        for is_production, service, request_class_value, records in rows:
+            for pool_key in (
+                ("production", bool(is_production)),
+                ("service", service),
+                ("request_class", request_class_value),
+            ):
+                pool = pools.setdefault(pool_key, {})
+                for record in records:
+                    pool[record["key"]] = dict(record)
+        return pools
 
     def close(self) -> None:
         self._conn.close()
