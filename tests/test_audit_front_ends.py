@@ -414,3 +414,27 @@ def test_smoke_run_and_audit_in_one_pytest_run(demo: pytest.Pytester) -> None:
     assert any(line.startswith("PASSED scenarios/chat.yaml::") for line in passed)
     assert any(line.startswith("PASSED tagsmoke.yaml::coverage[use_case]") for line in passed)
     result.stdout.fnmatch_lines(["*tagsmoke audit*", "*3000 records from*"])
+
+
+def test_the_audit_section_in_pyproject(pytester: pytest.Pytester) -> None:
+    stores.write_sqlite(pytester.path / "store.sqlite")
+    pytester.makepyprojecttoml(
+        f"""
+        [tool.tagsmoke]
+        endpoint = "http://127.0.0.1:9"
+        [tool.tagsmoke.policy]
+        owners = {{team-search = "search-platform-oncall", team-support = "support-tools-leads", platform-shared = "platform-finops"}}
+        shared_owners = ["platform-shared"]
+        [tool.tagsmoke.audit]
+        window = {{since = "{stores.SINCE}", until = "{stores.UNTIL}"}}
+        [tool.tagsmoke.audit.source]
+        kind = "sql"
+        url = "sqlite:///store.sqlite"
+        table = "request_log"
+        fields = {{service = "service", request_class = "request_class", tokens = "total_tokens"}}
+        """
+    )
+    result = pytester.runpytest("--tagsmoke-audit", "-p", "no:cacheprovider", "-rA")
+    result.stdout.fnmatch_lines(
+        ["*138 records from*", "FAILED pyproject.toml::coverage?environment?*"]
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -143,7 +144,7 @@ def load_audit(
 ) -> AuditConfig:
     """The ``audit:`` section of the profile at ``path`` (an empty section gives defaults)."""
     env = os.environ if environ is None else environ
-    document = load_yaml(path)
+    document = _read_toml_table(path) if path.suffix == ".toml" else load_yaml(path)
     section = document.get("audit") if isinstance(document, dict) else None
     if section is None:
         section = YamlMap()
@@ -228,6 +229,16 @@ def load_audit(
         top_untagged=int(values.get("top_untagged", 10)),
         drift=values.get("drift", "fail"),
     )
+
+
+def _read_toml_table(path: Path) -> Any:
+    """``[tool.tagsmoke]`` of a pyproject.toml (the profile loader has checked it exists)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    with path.open("rb") as stream:
+        return tomllib.load(stream).get("tool", {}).get("tagsmoke", {})
 
 
 _NEEDS = {

@@ -29,7 +29,14 @@ def _profile_path(config: pytest.Config) -> Path:
     option = config.getoption("tagsmoke_profile") or str(config.getini("tagsmoke_profile"))
     if option:
         return (Path(config.invocation_params.dir) / option).resolve()
-    return (config.rootpath / "tagsmoke.yaml").resolve()
+    default = config.rootpath / "tagsmoke.yaml"
+    pyproject = config.rootpath / "pyproject.toml"
+    if not default.is_file() and pyproject.is_file():
+        from pytest_tagsmoke.profile import has_pyproject_table
+
+        if has_pyproject_table(pyproject):
+            return pyproject.resolve()
+    return default.resolve()
 
 
 class AuditPlugin:
@@ -134,7 +141,7 @@ class AuditFile(pytest.File):
 def _audit_line(path: Path) -> int:
     """0-based line of the profile's ``audit:`` key (for reportinfo)."""
     for number, text in enumerate(path.read_text(encoding="utf-8").splitlines()):
-        if text.startswith("audit:"):
+        if text.startswith(("audit:", "[tool.tagsmoke.audit")):
             return number
     return 0
 
