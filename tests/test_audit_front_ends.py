@@ -423,8 +423,11 @@ def test_the_audit_section_in_pyproject(pytester: pytest.Pytester) -> None:
         [tool.tagsmoke]
         endpoint = "http://127.0.0.1:9"
         [tool.tagsmoke.policy]
-        owners = {{team-search = "search-platform-oncall", team-support = "support-tools-leads", platform-shared = "platform-finops"}}
         shared_owners = ["platform-shared"]
+        [tool.tagsmoke.policy.owners]
+        team-search = "search-platform-oncall"
+        team-support = "support-tools-leads"
+        platform-shared = "platform-finops"
         [tool.tagsmoke.audit]
         window = {{since = "{stores.SINCE}", until = "{stores.UNTIL}"}}
         [tool.tagsmoke.audit.source]
