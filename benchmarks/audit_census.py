@@ -223,10 +223,11 @@ def main() -> int:
         f"{platform.python_version()}; records: {args.records:,}"
     )
     print(
-        "| store | records in window | census (s) | audit: census + sample (s) | "
-        "census rows fetched | audit rows fetched | peak memory (MB) |"
+        "| store | records in window | census (s) | census CPU in this process (s) | "
+        "load average | audit: census + sample (s) | census rows fetched | "
+        "audit rows fetched | peak memory (MB) |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     if not args.skip_sql:
         if not (folder / "bench.sqlite").exists():
             write_sqlite(folder / "bench.sqlite", args.records)

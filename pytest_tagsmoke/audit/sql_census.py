@@ -85,7 +85,9 @@ class SqlCensus:
 
     def groups(self) -> list[Group]:
         query = self.query
-        rows = self._rows(query.groups().sql(dialect=self.dialect))
+        # SQLite groups by sorting: group the raw columns first (see groups_in_two_steps).
+        select = query.groups_in_two_steps() if self.dialect == "sqlite" else query.groups()
+        rows = self._rows(select.sql(dialect=self.dialect))
         self.notes.census_rows = len(rows)
         count = len(query.text_fields)
         groups = []
