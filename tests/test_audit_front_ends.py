@@ -441,3 +441,18 @@ def test_the_audit_section_in_pyproject(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         ["*138 records from*", "FAILED pyproject.toml::coverage?environment?*"]
     )
+
+
+def test_a_store_password_never_reaches_the_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUDIT_DB_PASSWORD", "s3cret-canary-pw")
+    source = (
+        "kind: sql\nurl: postgresql://auditor:${AUDIT_DB_PASSWORD}@127.0.0.1:9/test\n"
+        "table: request_log"
+    )
+    (tmp_path / "tagsmoke.yaml").write_text(stores.profile_text(source))
+    assert main(["audit", "--profile", str(tmp_path / "tagsmoke.yaml")]) == 2
+    captured = capsys.readouterr()
+    assert "setup error, nothing was judged: PostgreSQL store: OperationalError" in captured.err
+    assert "s3cret-canary-pw" not in captured.out + captured.err
