@@ -107,7 +107,7 @@ class StreamingFileCensus:
                 if not raw.strip():
                     continue
                 try:
-                    document = json.loads(raw)
+                    document = json.loads(raw.decode("utf-8"))
                 except ValueError:
                     document = None
                 if not isinstance(document, dict):

@@ -46,6 +46,37 @@ def path_reader(path: str) -> Callable[[Any], Any]:
     return read
 
 
+def compile_mapper(
+    paths: Mapping[str, str],
+) -> Callable[[Mapping[str, Any]], dict[str, str | None]]:
+    """One function that maps a record to its fields as text, written out for these paths:
+    the streaming census calls it once per record, so a loop over the fields would be its
+    cost. Paths and names enter the generated code only as ``repr`` literals."""
+    lines = ["def mapper(document):"]
+    namespace: dict[str, Any] = {"scalar": scalar}
+    for number, path in enumerate(paths.values()):
+        keys = simple_path(path)
+        value = f"v{number}"
+        if keys is None:
+            namespace[f"search{number}"] = jmespath.compile(path).search
+            lines.append(f"    {value} = search{number}(document)")
+        else:
+            lines.append(f"    {value} = document.get({keys[0]!r})")
+            for key in keys[1:]:
+                lines.append(
+                    f"    {value} = {value}.get({key!r}) if type({value}) is dict else None"
+                )
+        lines.append(
+            f"    {value} = ({value} or None) if type({value}) is str else "
+            f"(None if {value} is None else scalar({value}))"
+        )
+    pairs = ", ".join(f"{name!r}: v{number}" for number, name in enumerate(paths))
+    lines.append(f"    return {{{pairs}}}")
+    exec("\n".join(lines), namespace)  # the code above; paths only as repr literals
+    mapper: Callable[[Mapping[str, Any]], dict[str, str | None]] = namespace["mapper"]
+    return mapper
+
+
 def integer(value: Any) -> int | None:
     text = scalar(value)
     if text is None:
@@ -74,11 +105,9 @@ class StreamCensus:
         self.tokens_mapped = TOKEN_FIELD in config.fields
         # Plain paths are followed key by key (the common case, and the hot loop); richer
         # JMESPath is searched.
-        self._plan = [
-            (name, simple_path(path), jmespath.compile(path).search)
-            for name, path in config.fields.items()
-            if name != TOKEN_FIELD
-        ]
+        self._mapper = compile_mapper(
+            {name: path for name, path in config.fields.items() if name != TOKEN_FIELD}
+        )
         self._tokens = path_reader(config.fields[TOKEN_FIELD]) if self.tokens_mapped else None
         self.since, self.until = iso(window.since), iso(window.until)
         self.seed = str(seed)
@@ -96,7 +125,7 @@ class StreamCensus:
     def consume(self, documents: Iterable[Mapping[str, Any]]) -> None:
         """Map, window, count and pool every document. One loop with everything in local
         names: it runs once per record, so its cost is the streaming path's cost."""
-        plan = self._plan
+        mapper = self._mapper
         read_tokens = self._tokens
         since, until = self.since, self.until
         grouped = self.text_fields
@@ -107,18 +136,7 @@ class StreamCensus:
         size = self.pool_size
         md5 = hashlib.md5
         for document in documents:
-            values: dict[str, str | None] = {}
-            for name, keys, search in plan:
-                if keys is None:
-                    value: Any = search(document)
-                else:
-                    value = document
-                    for step in keys:
-                        value = value.get(step) if type(value) is dict else None
-                if type(value) is str:
-                    values[name] = value or None
-                else:
-                    values[name] = None if value is None else scalar(value)
+            values = mapper(document)
             stamp = values.get("timestamp")
             if stamp is not None and not (since <= stamp < until):
                 continue
