@@ -267,3 +267,19 @@ def test_http_bound_equal_to_the_store_is_not_partial(tmp_path: Path, http_store
     summary = run_audit(profile, config).summary
     assert summary["source"]["partial"] is False
     assert summary["records_in_window"] == 138
+
+
+def test_richer_jmespath_fields_fall_back_to_the_streaming_reader(tmp_path: Path) -> None:
+    stores.write_jsonl(tmp_path / "store.jsonl")
+    # A quoted JMESPath identifier: DuckDB reads plain paths only, so `auto` streams.
+    source = (
+        "kind: jsonl\npath: store.jsonl\n"
+        "fields: {owner: 'tags.\"owner\"', service: service, request_class: request_class, "
+        "tokens: total_tokens}"
+    )
+    (tmp_path / "tagsmoke.yaml").write_text(stores.profile_text(source))
+    profile, config = load(tmp_path / "tagsmoke.yaml")
+    summary = run_audit(profile, config).summary
+    assert summary["source"]["engine"] == "streaming"
+    assert summary["counts"] == stores.EXPECTED["counts"]
+    assert summary["coverage"]["owner"]["valid"] == 132
