@@ -456,3 +456,16 @@ def test_a_store_password_never_reaches_the_output(
     captured = capsys.readouterr()
     assert "setup error, nothing was judged: PostgreSQL store: OperationalError" in captured.err
     assert "s3cret-canary-pw" not in captured.out + captured.err
+
+
+def test_the_audit_section_reaches_the_ci_job_summary(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    step_summary = project / "step-summary.md"
+    step_summary.write_text("### earlier step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step_summary))
+    main(["audit", "--profile", str(project / "tagsmoke.yaml"), "--out", str(project / "out")])
+    text = step_summary.read_text()
+    assert text.startswith("### earlier step\n")
+    assert "### tagsmoke audit: fail — 138 records" in text
+    assert "Records: clean 100 · missing environment 9 · invalid environment 13" in text
