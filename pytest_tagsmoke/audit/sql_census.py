@@ -156,11 +156,12 @@ class _Postgres(_Database):
             raise AuditStoreError(
                 "a postgresql:// store needs psycopg: pip install 'pytest-tagsmoke[postgres]'"
             ) from None
-        self._psycopg = psycopg
         try:
             self._conn = psycopg.connect(url, autocommit=True, connect_timeout=5)
             self._conn.read_only = True
-        except psycopg.Error as exc:
+        # Any error of the driver's (not only psycopg.Error: under pytester, psycopg may be
+        # imported twice in one process, and its C half raises the first import's classes).
+        except Exception as exc:
             raise AuditStoreError(_pg_message(exc)) from None
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
@@ -168,7 +169,7 @@ class _Postgres(_Database):
             with self._conn.cursor() as cursor:
                 cursor.execute(sql.encode("utf-8"))
                 return list(cursor.fetchall())
-        except self._psycopg.Error as exc:
+        except Exception as exc:  # the driver's errors, as above
             raise AuditStoreError(_pg_message(exc)) from None
 
     def close(self) -> None:
