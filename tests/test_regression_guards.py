@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-CANARY = "sk-canary-0d9e4c7a2b6f8135"
+CANARY = "sk-canary-0d9e4c7a2b6f8135"  # the gateway key in the endpoint's query string
+CREDENTIAL = "sk-canary-credential-7b31e2"
 
 
 class _AccessLogGateway(ThreadingHTTPServer):
@@ -91,12 +92,13 @@ def test_a_credential_the_gateway_logged_is_scrubbed_from_a_failure(
     access_log_gateway: _AccessLogGateway,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("TAGSMOKE_API_KEY", CANARY)
+    monkeypatch.setenv("GATEWAY_KEY", CANARY)
+    monkeypatch.setenv("TAGSMOKE_API_KEY", CREDENTIAL)
     port = access_log_gateway.server_address[1]
     pytester.makefile(
         ".yaml",
         tagsmoke=f"""\
-endpoint: "http://127.0.0.1:{port}/gw?api_key=${{TAGSMOKE_API_KEY}}"
+endpoint: "http://127.0.0.1:{port}/gw?api_key=${{GATEWAY_KEY}}"
 credential: ${{TAGSMOKE_API_KEY}}
 log_store:
   kind: jsonl
@@ -133,7 +135,7 @@ poll: {{timeout: 5, interval: 0.05, max_interval: 0.2}}
         *(p.read_text() for p in (pytester.path / "tagsmoke-artifacts").rglob("*") if p.is_file()),
     ]
     assert CANARY in access_log_gateway.log.read_text()  # the gateway did log it
-    assert not [text for text in shown if CANARY in text]
+    assert not [text for text in shown if CANARY in text or CREDENTIAL in text]
 
 
 def _sql_log_store(project: Path, db: Path, counts_query: str) -> None:
