@@ -3,7 +3,10 @@ it by naming ``pytest_tagsmoke.reference.pytest_plugin``, never from the entry m
 
 from __future__ import annotations
 
-import pytest
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pytest
 
 USES_THE_FIXTURE = """
 import httpx
