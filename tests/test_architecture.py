@@ -64,6 +64,60 @@ KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
 )
 
 
+#: The flow of a run, earliest first (docs/architecture.md). A module may import its own
+#: stage and earlier ones, never a later one. Stage 0 is what every stage reads: errors, the
+#: YAML loader and schema checks, redaction, the pricing guard and the policy (pure rules).
+#: The drivers (stage 7) run the flow, glue it to pytest or are a front end (the audit);
+#: they may import any stage.
+STAGES: dict[int, tuple[str, ...]] = {
+    0: (
+        "",
+        "errors",
+        "_yaml",
+        "_validate",
+        "_rules",
+        "guard",
+        "redaction",
+        "_redact",
+        "hookspecs",
+        "policy",
+        "presets",
+        "schema",
+        "logstore.bounded",
+        "logstore.mapping",
+    ),
+    1: ("profile", "scenario", "_file_selection"),  # files
+    2: ("send", "production"),  # plan and send
+    3: ("logstore", "logstore.http", "logstore.jsonl", "logstore.sql", "poll"),  # find records
+    4: ("verify",),  # judge
+    5: ("record", "summary"),  # smoke records
+    6: ("artifacts", "message"),  # reports
+    # drivers: the engine's run, the pytest glue (collector, items, plugins, terminal), front ends
+    7: (
+        "runtime",
+        "items",
+        "session",
+        "reporting",
+        "report_header",
+        "redaction_plugin",
+        "plugin",
+        "_options",
+        "cli",
+        "audit",
+    ),
+}
+#: Imports that run back up the flow today (issue #12); a new one fails, a fixed one must go.
+KNOWN_BACK_EDGES: frozenset[tuple[str, str]] = frozenset(
+    {
+        # Importing logstore.bounded / logstore.mapping runs the logstore package's __init__
+        # (the adapters' front door): the store's settings live in profile.py, not logstore/.
+        (f"{PACKAGE}.profile", f"{PACKAGE}.logstore"),
+        # `tagsmoke validate` skips run folders by the artifact file names (RECORDS, ...).
+        (f"{PACKAGE}._file_selection", f"{PACKAGE}.artifacts"),
+    }
+)
+
+
 @dataclass(frozen=True)
 class Import:
     """One imported module name, as written (``from a import b`` gives ``a`` and ``a.b``)."""
@@ -260,6 +314,33 @@ def new_cycles(
     return sorted(" <-> ".join(sorted(group)) for group in cycles(graph) if group not in known)
 
 
+def stage_of(module: str) -> int | None:
+    """The flow stage of ``module``: its own entry, else its closest staged package."""
+    staged = {f"{PACKAGE}.{m}" if m else PACKAGE: n for n, ms in STAGES.items() for m in ms}
+    parts = module.split(".")
+    for end in range(len(parts), 1, -1):
+        if ".".join(parts[:end]) in staged:
+            return staged[".".join(parts[:end])]
+    return staged.get(module)
+
+
+def back_edges(graph: dict[str, set[str]]) -> set[tuple[str, str]]:
+    """Imports from a module to a module of a later stage (the reference gateway is apart)."""
+    found = set()
+    for module, targets in graph.items():
+        here = stage_of(module)
+        for target in targets:
+            there = stage_of(target)
+            if here is not None and there is not None and there > here:
+                found.add((module, target))
+    return found
+
+
+def unstaged(imports: dict[str, list[Import]]) -> list[str]:
+    reference = f"{PACKAGE}.reference"
+    return sorted(m for m in imports if stage_of(m) is None and not _within(m, {reference}))
+
+
 # -- the tests ---------------------------------------------------------------------------------
 
 
@@ -287,6 +368,20 @@ def test_every_known_cycle_is_still_there() -> None:
     """A cycle that was broken leaves the allow-list, so it cannot come back unnoticed."""
     gone = KNOWN_CYCLES - cycles(import_graph(all_imports(), with_type_only=True))
     assert sorted(sorted(group) for group in gone) == []
+
+
+def test_every_module_has_a_place_in_the_flow() -> None:
+    assert unstaged(all_imports()) == []
+
+
+def test_no_new_import_runs_back_up_the_flow() -> None:
+    graph = import_graph(all_imports(), with_type_only=True)
+    assert sorted(back_edges(graph) - KNOWN_BACK_EDGES) == []
+
+
+def test_every_known_back_edge_is_still_there() -> None:
+    graph = import_graph(all_imports(), with_type_only=True)
+    assert sorted(KNOWN_BACK_EDGES - back_edges(graph)) == []
 
 
 def test_every_module_is_seen() -> None:
@@ -387,6 +482,23 @@ def test_a_new_cycle_is_caught_a_known_one_is_not(tmp_path: Path) -> None:
     ]
     known = frozenset({frozenset(f"{PACKAGE}.{m}" for m in ("poll", "send", "store"))})
     assert new_cycles(import_graph(imports), known) == []
+
+
+def test_an_import_back_up_the_flow_is_caught(tmp_path: Path) -> None:
+    imports = _package(
+        tmp_path,
+        {
+            "policy.py": "def f():\n    from pytest_tagsmoke.verify import judge\n",
+            "verify.py": "from pytest_tagsmoke import policy, session\n",
+            "session.py": "from pytest_tagsmoke import verify\n",
+            "brand_new.py": "",
+        },
+    )
+    assert sorted(back_edges(import_graph(imports))) == [
+        (f"{PACKAGE}.policy", f"{PACKAGE}.verify"),
+        (f"{PACKAGE}.verify", f"{PACKAGE}.session"),
+    ]
+    assert unstaged(imports) == [f"{PACKAGE}.brand_new"]
 
 
 @pytest.mark.parametrize(
