@@ -8,6 +8,7 @@ over the parsed imports, so a test can also show that it fails on a broken modul
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -512,3 +513,13 @@ def test_an_import_back_up_the_flow_is_caught(tmp_path: Path) -> None:
 def test_relative_imports_are_made_absolute(source: str, expected: list[str]) -> None:
     found = imports_of(source, "pytest_tagsmoke.logstore.sql")
     assert [i.name for i in found] == expected
+
+
+def test_docs_architecture_lists_every_module_with_its_stage() -> None:
+    text = (PACKAGE_DIR.parent / "docs" / "architecture.md").read_text()
+    rows = re.findall(r"^\| `([^`]+)` \| (\d|—) \|", text, re.M)
+    documented = {}
+    for relative, stage in rows:
+        path = PACKAGE_DIR / (relative + "__init__.py" if relative.endswith("/") else relative)
+        documented[module_name(path)] = None if stage == "—" else int(stage)
+    assert documented == {module: stage_of(module) for module in package_modules()}
