@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# The demo fixture `tagsmoke_gateway` is an opt-in plugin, not part of the entry module.
+pytest_plugins = ["pytest_tagsmoke.reference.pytest_plugin"]
+
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_tagsmoke_endpoint(config: pytest.Config) -> str:

@@ -3,20 +3,13 @@
 This module is imported by *every* pytest run in an environment where the plugin is
 installed, so it imports only the standard library and pytest. Everything that sends
 requests or reads YAML is imported from :func:`pytest_configure`, and only when
-``--tagsmoke`` (or ``--tagsmoke-audit``) is given.
+``--tagsmoke`` (or ``--tagsmoke-audit``) is given. The demo fixture ``tagsmoke_gateway``
+is not here: it is the opt-in plugin :mod:`pytest_tagsmoke.reference.pytest_plugin`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pytest
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-    from pathlib import Path
-
-    from pytest_tagsmoke.reference import ReferenceGateway
 
 SESSION_PLUGIN_NAME = "tagsmoke-session"
 REPORT_HEADER_PLUGIN_NAME = "tagsmoke-report-header"
@@ -150,17 +143,3 @@ def _start_smoke_run(config: pytest.Config) -> None:
                 f"pytest-tagsmoke: {problem}.\n  Nothing was sent. Pass --tagsmoke-artifacts "
                 "DIR (or set 'artifacts:' in the profile) to a folder that can be written."
             )
-
-
-@pytest.fixture
-def tagsmoke_gateway(tmp_path: Path) -> Iterator[ReferenceGateway]:
-    """A running reference gateway on 127.0.0.1 with a fresh SQLite log store.
-
-    Use it to try scenario files offline; ``tagsmoke_gateway.url`` is its base URL and
-    ``tagsmoke_gateway.faults`` switches faults on and off while it runs. Needs the
-    ``reference`` extra (``pip install pytest-tagsmoke[reference]``).
-    """
-    from pytest_tagsmoke.reference import ReferenceGateway
-
-    with ReferenceGateway(tmp_path / "tagsmoke-reference.sqlite") as gateway:
-        yield gateway

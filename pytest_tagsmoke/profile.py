@@ -50,6 +50,7 @@ PRESETS = (
     "cloudflare",
     "kong",
     "openai-compatible",
+    "reference",
 )
 _VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
 

@@ -211,7 +211,7 @@ def test_the_sample_is_stratified_as_the_seed_says(audit: Audit) -> None:
 
 
 def stores_seed_fields() -> tuple[str, ...]:
-    from tests.conftest import SEED_FIELDS
+    from tests.helpers import SEED_FIELDS
 
     return SEED_FIELDS
 

@@ -17,7 +17,7 @@ import sqlglot
 
 from pytest_tagsmoke.cli import main
 from tests import audit_stores as stores
-from tests.conftest import REPO, SEED_FIELDS
+from tests.helpers import REPO, SEED_FIELDS
 
 if TYPE_CHECKING:
     from pathlib import Path

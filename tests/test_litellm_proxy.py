@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.conftest import read_records
+from tests.helpers import read_records
 from tests.litellm.proxy import INSTALL_HINT, MASTER_KEY, VERSION, LiteLLMProxy, litellm_python
 
 if TYPE_CHECKING:
