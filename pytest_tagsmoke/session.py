@@ -288,7 +288,7 @@ class TagsmokeSession:
             )
             refusal = self._production_host(endpoint) if endpoint else None
             if endpoint and refusal is None:
-                self._runtime = Runtime(self.profile.with_endpoint(endpoint))
+                self._runtime = Runtime(self.profile.with_endpoint(endpoint), self.concurrency)
                 return self._runtime
             self._runtime_error = refusal or (
                 "no gateway endpoint is configured: set 'endpoint' in the profile, pass "

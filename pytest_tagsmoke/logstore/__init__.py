@@ -64,8 +64,10 @@ def open_log_store(
     base_dir: Path,
     client: httpx.Client,
     policy: TagPolicy,
+    concurrency: int = 16,
 ) -> LogStore:
-    """The adapter for ``config.kind``; drivers are imported only when used."""
+    """The adapter for ``config.kind``; drivers are imported only when used. An HTTP store
+    runs up to ``concurrency`` queries at once on ``client``."""
     from pytest_tagsmoke.logstore.mapping import FieldMapper
 
     mapper = FieldMapper(config.fields, policy.aliases)
@@ -79,4 +81,4 @@ def open_log_store(
         return SqlLogStore(config, base_dir, mapper)
     from pytest_tagsmoke.logstore.http import HttpLogStore
 
-    return HttpLogStore(config, endpoint, client, mapper)
+    return HttpLogStore(config, endpoint, client, mapper, concurrency)

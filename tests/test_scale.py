@@ -1,0 +1,71 @@
+"""Large runs: batches that cannot overflow a URL, each request sent once, every record found."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import httpx
+
+from pytest_tagsmoke.logstore.http import MAX_BATCH_IDS, MAX_URL_LENGTH, HttpLogStore
+from pytest_tagsmoke.logstore.mapping import FieldMapper
+from pytest_tagsmoke.profile import load_profile
+from pytest_tagsmoke.reference import ReferenceGateway
+from tests.test_dispatch import _many
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pytest
+
+
+def test_2000_batched_scenarios_send_2000_requests_and_all_pass(
+    demo: pytest.Pytester, tmp_path: Path
+) -> None:
+    # The demo profile reads the log store in batches (``?ids={correlation_ids}``): 2,000
+    # ids of 41 characters would make an 82,000-character URL, past httpx's 65,536 limit.
+    _many(demo, 1994)  # + the 6 demo scenarios = 2,000
+    with ReferenceGateway(tmp_path / "log.sqlite", ingest_delay=0.2) as gateway:
+        result = demo.runpytest("--tagsmoke", f"--tagsmoke-endpoint={gateway.url}", "-q")
+        received = list(gateway.received)
+    result.assert_outcomes(passed=2000)
+    assert len(received) == 2000
+    assert len(set(received)) == 2000
+
+
+def test_a_batch_is_split_by_url_length_and_by_id_count(demo: pytest.Pytester) -> None:
+    profile = load_profile(demo.path / "tagsmoke.yaml").with_endpoint("http://127.0.0.1:9")
+    mapper = FieldMapper(profile.log_store.fields, profile.policy.aliases)
+    with httpx.Client() as client:
+        store = HttpLogStore(profile.log_store, profile.endpoint, client, mapper)
+        short = [f"id-{i}" for i in range(1000)]
+        long = [f"tagsmoke-{'x' * 200}-{i}" for i in range(300)]
+        for ids in (short, long):
+            batches = store.batches(ids)
+            assert [i for b in batches for i in b] == ids  # every id once, in order
+            for batch in batches:
+                assert len(batch) <= MAX_BATCH_IDS
+                url = httpx.URL(profile.endpoint + "/logs/records", params={"ids": ",".join(batch)})
+                assert len(str(url)) <= MAX_URL_LENGTH
+        assert len(store.batches(short)) == 1000 // MAX_BATCH_IDS  # cut by count
+        assert len(store.batches(long)) >= 300 * 210 // MAX_URL_LENGTH  # cut by length
+
+
+def test_a_store_without_a_batch_endpoint_is_polled_concurrently_and_finds_every_record(
+    demo: pytest.Pytester, tmp_path: Path
+) -> None:
+    profile = demo.path / "tagsmoke.yaml"
+    text = profile.read_text()
+    batched = 'record_url: "{endpoint}/logs/records?ids={correlation_ids}"'
+    assert batched in text
+    profile.write_text(
+        text.replace(batched, 'record_url: "{endpoint}/logs/records/{correlation_id}"')
+    )
+    _many(demo, 294)  # + the 6 demo scenarios = 300
+    with ReferenceGateway(tmp_path / "log.sqlite", ingest_delay=0.5) as gateway:
+        gateway.faults.ingest_jitter = 0.5
+        result = demo.runpytest("--tagsmoke", f"--tagsmoke-endpoint={gateway.url}", "-q")
+        received = list(gateway.received)
+    result.assert_outcomes(passed=300)
+    assert len(received) == 300
+    records = next((demo.path / "tagsmoke-artifacts").iterdir()) / "records.jsonl"
+    assert len(records.read_text().splitlines()) == 300
