@@ -45,6 +45,10 @@ class LogStore(Protocol):
     def fetch_many(self, correlation_ids: Sequence[str]) -> dict[str, LogRecord]:
         """The records found for ``correlation_ids`` (absent ids: not there yet)."""
 
+    def probe(self, correlation_ids: Sequence[str]) -> dict[str, LogRecord]:
+        """One poll tick's ask: like :meth:`fetch_many`, but it may skip ids that are
+        unlikely to be there yet (they are asked with :meth:`fetch_many` at the deadline)."""
+
     def bucket_counts(self) -> dict[str, int] | None:
         """Records per bucket, or None where the store cannot count."""
 

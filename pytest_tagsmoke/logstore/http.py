@@ -70,6 +70,7 @@ class HttpLogStore:
         self._batched = IDS in templates and self._id_field is not None
         self._concurrency = max(1, concurrency)
         self._pool: ThreadPoolExecutor | None = None
+        self._cursor = 0  # where :meth:`probe`'s rotating window starts
 
     # -- templates ------------------------------------------------------------------------
     def _fill(self, value: Any, ids: Sequence[str], *, url: bool = False) -> Any:
@@ -227,13 +228,9 @@ class HttpLogStore:
     def _fetch(self, ids: Sequence[str]) -> dict[str, LogRecord]:
         return self._match(ids, self._query(ids))
 
-    def fetch_many(self, correlation_ids: Sequence[str]) -> dict[str, LogRecord]:
-        """One tick: every query it takes, ``concurrency`` at a time. A store error in any
-        query is raised once every query of the tick has ended."""
-        if self._batched and len(correlation_ids) > 1:
-            queries = self.batches(correlation_ids)
-        else:
-            queries = [[correlation_id] for correlation_id in correlation_ids]
+    def _run(self, queries: Sequence[Sequence[str]]) -> dict[str, LogRecord]:
+        """Every query, ``concurrency`` at a time; a store error in any of them is raised
+        once all have ended."""
         found: dict[str, LogRecord] = {}
         if len(queries) <= 1 or self._concurrency == 1:
             for ids in queries:
@@ -252,6 +249,41 @@ class HttpLogStore:
                 error = error or exc
         if error is not None:
             raise error
+        return found
+
+    def fetch_many(self, correlation_ids: Sequence[str]) -> dict[str, LogRecord]:
+        """Every id asked for: in batches, or one query per id, ``concurrency`` at a time."""
+        if self._batched and len(correlation_ids) > 1:
+            return self._run(self.batches(correlation_ids))
+        return self._run([[correlation_id] for correlation_id in correlation_ids])
+
+    def _sweep(self, ids: Sequence[str]) -> dict[str, LogRecord]:
+        """``ids`` one window of ``concurrency`` queries after another, while a window
+        finds something."""
+        found: dict[str, LogRecord] = {}
+        width = self._concurrency
+        for start in range(0, len(ids), width):
+            got = self._run([[i] for i in ids[start : start + width]])
+            found.update(got)
+            if not got:
+                break
+        return found
+
+    def probe(self, correlation_ids: Sequence[str]) -> dict[str, LogRecord]:
+        """One poll tick. A batched store is asked for every id. A store asked one id per
+        query is swept from the oldest id (records show up about in the order they were
+        sent), window by window while windows find records, plus a window that rotates
+        through the rest (a record that never comes cannot hold the others back): a tick
+        before the ingestion lag costs two windows, not one query per scenario. An id
+        this skips is asked at the deadline all the same (``wait_for_records``)."""
+        if self._batched:
+            return self.fetch_many(correlation_ids)
+        found = self._sweep(correlation_ids)
+        rest = [i for i in correlation_ids if i not in found]
+        if rest:
+            start = self._cursor % len(rest)
+            self._cursor = start + self._concurrency
+            found.update(self._sweep(rest[start:] + rest[:start]))
         return found
 
     def bucket_counts(self) -> dict[str, int] | None:

@@ -98,6 +98,10 @@ class JsonlLogStore:
         self._poll()
         return {i: self._records[i] for i in correlation_ids if i in self._records}
 
+    def probe(self, correlation_ids: Sequence[str]) -> dict[str, LogRecord]:
+        """A tick asks for every id: one read answers them all."""
+        return self.fetch_many(correlation_ids)
+
     def bucket_counts(self) -> dict[str, int] | None:
         """Records per ``bucket`` field; None when a record carries none (LiteLLM's log,
         Kong's file log): the harness then counts :meth:`list_records` by the policy."""
