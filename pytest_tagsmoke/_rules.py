@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_tagsmoke._yaml import format_key_path, locate
 from pytest_tagsmoke.errors import Problem
+from pytest_tagsmoke.guard import is_price_key
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -34,14 +35,15 @@ _SECRET_KEY = re.compile(
 )
 _ENV_REF = re.compile(r"^\s*([A-Za-z]+\s+)?\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}\s*$")
 
-_CLAIM = re.compile(
-    r"(price|pricing|cost(?![-_]?cent(er|re))|spend|billing|bill|invoice|charge|currency|usd"
-    r"|amount|budget|quota|rate[-_]?limit|throttl|latency|response[-_]?time|duration|uptime"
-    r"|availab)",
+# Keys that claim something about performance or quotas. Price and cost *values* are
+# recognised by the pricing guard's rule; FinOps labels (cost_center, billing_unit,
+# budget_owner, charge_code) are dimensions and field mappings like any other.
+_PERFORMANCE_CLAIM = re.compile(
+    r"currency|quota|rate[-_]?limit|throttl|latency|response[-_]?time|duration|uptime|availab",
     re.I,
 )
 CLAIM_WHY = (
-    "expectations about price, cost, spend, billing totals, invoices, quotas, rate limits, "
+    "expectations about price, cost, spend, invoice or currency amounts, quotas, rate limits, "
     "latency, uptime or model availability are not allowed: a smoke test of the tagging path "
     "proves that metadata flows, it proves nothing about price or performance"
 )
@@ -49,6 +51,19 @@ SECRET_HINT = (
     "write ${YOUR_KEY_VAR} and export the key in the environment, or use the placeholder "
     + PLACEHOLDER_CREDENTIAL
 )
+
+
+def may_hold_secret(key_path: Sequence[str | int], value: Any) -> bool:
+    """Whether ``value`` (at ``key_path``) is, or may be, a credential: it stands under a
+    secret-looking key, or looks like a token itself. Such values are never shown."""
+    if any(isinstance(k, str) and _SECRET_KEY.match(k) for k in key_path):
+        return True
+    return isinstance(value, str) and bool(_TOKEN.search(value))
+
+
+def is_claim_key(key: str) -> bool:
+    """Whether an expectation or field mapping named ``key`` is about price or performance."""
+    return is_price_key(key) or bool(_PERFORMANCE_CLAIM.search(key))
 
 
 def is_env_reference(value: str) -> bool:
@@ -108,7 +123,7 @@ def claim_problems(
             continue
         for key_path, _value in _walk(node, list(root)):
             key = key_path[-1] if len(key_path) > len(root) else None
-            if isinstance(key, str) and _CLAIM.search(key):
+            if isinstance(key, str) and is_claim_key(key):
                 problems.append(
                     _at(
                         document,

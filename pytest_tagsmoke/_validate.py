@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema
 
+from pytest_tagsmoke._rules import may_hold_secret
 from pytest_tagsmoke._yaml import format_key_path, locate
 from pytest_tagsmoke.errors import Problem
 
@@ -67,10 +68,83 @@ def _meant_alternative(error: jsonschema.ValidationError) -> jsonschema.Validati
     return max(pool, key=lambda s: len(s.absolute_path))
 
 
+_KINDS = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+}
+_MAX_SHOWN = 80
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if value is None:
+        return "null"
+    return "a text"
+
+
+def _shown(value: Any, key_path: list[str | int]) -> str:
+    """``value`` as the message may show it: a short scalar under a key that holds no
+    secret; else only its kind. A whole document or list is never echoed."""
+    if isinstance(value, (dict, list)):
+        return _kind(value)
+    text = repr(value)
+    if len(text) > _MAX_SHOWN or may_hold_secret(key_path, value):
+        return f"{_kind(value)} (not shown)"
+    return text
+
+
+def _shown_key(key: str, key_path: list[str | int], *, quoted: bool = True) -> str:
+    if may_hold_secret([], key) or len(key) > _MAX_SHOWN:
+        return "a key (not shown)"
+    return repr(key) if quoted else key
+
+
+def _items(count: Any) -> str:
+    return f"{count} item" if count == 1 else f"{count} items"
+
+
+def _message(error: jsonschema.ValidationError, key_path: list[str | int]) -> str:
+    """The message for validators whose jsonschema text would quote the value."""
+    value, limit = error.instance, error.validator_value
+    shown = _shown(value, key_path)
+    if error.validator == "type":
+        types = limit if isinstance(limit, list) else [limit]
+        expected = " or ".join(_KINDS.get(str(t), str(t)) for t in types)
+        found = _kind(value) if isinstance(value, (dict, list)) else shown
+        return f"expected {expected}, found {found}"
+    texts = {
+        "minLength": f"is too short: expected at least {limit} characters",
+        "maxLength": f"is too long: expected at most {limit} characters",
+        "minimum": f"expected at least {limit}, found {shown}",
+        "maximum": f"expected at most {limit}, found {shown}",
+        "exclusiveMinimum": f"expected more than {limit}, found {shown}",
+        "exclusiveMaximum": f"expected less than {limit}, found {shown}",
+        "minItems": f"expected at least {_items(limit)}",
+        "maxItems": f"expected at most {_items(limit)}",
+        "uniqueItems": "has an item more than once",
+        "const": f"expected {limit!r}, found {shown}",
+        "minProperties": f"expected at least {limit} keys",
+        "maxProperties": f"expected at most {limit} keys",
+    }
+    return texts.get(str(error.validator), f"{shown} does not fit the schema ({error.validator})")
+
+
 def _to_problem(error: jsonschema.ValidationError, document: Any, path: Path) -> Problem:
     key_path = list(error.absolute_path)
     hint = ""
-    message = error.message
+    message = _message(error, key_path)
     schema = error.schema if isinstance(error.schema, dict) else {}
     choices_given = error.validator_value if isinstance(error.validator_value, list) else []
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
@@ -78,8 +152,8 @@ def _to_problem(error: jsonschema.ValidationError, document: Any, path: Path) ->
         extra = [k for k in error.instance if k not in allowed]
         if extra:
             key = str(extra[0])
+            message = f"unknown key {_shown_key(key, key_path)}"
             key_path = [*key_path, key]
-            message = f"unknown key {key!r}"
             close = _close_match(key, allowed)
             hint = (
                 f"did you mean {close[0]!r}?" if close else f"expected one of: {', '.join(allowed)}"
@@ -87,13 +161,16 @@ def _to_problem(error: jsonschema.ValidationError, document: Any, path: Path) ->
     elif error.validator in ("minProperties", "maxProperties") and schema.get("properties"):
         names = " or ".join(sorted(schema["properties"]))
         found = (
-            ", ".join(sorted(map(str, error.instance)))
+            ", ".join(sorted(_shown_key(str(k), key_path, quoted=False) for k in error.instance))
             if isinstance(error.instance, dict)
             else "none"
         )
         message = f"expected exactly one of {names}, found: {found or 'none'}"
     elif error.validator == "pattern":
-        message = f"{error.instance!r} does not have the expected form ({error.validator_value})"
+        message = (
+            f"{_shown(error.instance, key_path)} does not have the expected form "
+            f"({error.validator_value})"
+        )
         if isinstance(schema.get("description"), str):
             hint = schema["description"]
     elif error.validator == "oneOf" and isinstance(error.instance, dict):
@@ -113,10 +190,10 @@ def _to_problem(error: jsonschema.ValidationError, document: Any, path: Path) ->
         message = f"missing required key: {error.message.split(' ')[0]}"
     elif error.validator == "enum":
         choices = ", ".join(repr(c) for c in choices_given)
-        message = f"expected one of {choices}, found {error.instance!r}"
+        message = f"expected one of {choices}, found {_shown(error.instance, key_path)}"
         if isinstance(error.instance, str):
             close = _close_match(error.instance, [str(c) for c in choices_given])
-            if close:
+            if close and not may_hold_secret(key_path, error.instance):
                 hint = f"did you mean {close[0]!r}?"
     line, column = locate(document, key_path)
     if line is None:

@@ -1,4 +1,9 @@
-"""YAML loading that keeps line and column numbers, so errors can point at the key."""
+"""YAML loading that keeps line and column numbers, so errors can point at the key.
+
+It also refuses what would make a file ambiguous or hostile: a key written twice in one
+mapping (the reader sees one value, the run another), aliases that expand into a huge
+document (a "billion laughs"), nesting too deep to walk, and bytes that are not UTF-8.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,15 @@ if TYPE_CHECKING:
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+#: Alias uses (``*name``) allowed in one file: anchors are for sharing a few defaults.
+MAX_ALIASES = 1000
+#: Nodes the document may hold once every alias is expanded (what a walk over it visits).
+MAX_EXPANDED_NODES = 200_000
+#: Nesting depth of mappings and lists.
+MAX_DEPTH = 64
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
 
 class YamlMap(dict[str, Any]):
     """A mapping from a YAML file that remembers where it and each of its keys stood."""
@@ -28,10 +42,12 @@ class YamlMap(dict[str, Any]):
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
-    pass
+    path: Path
+    problems: list[Problem]
 
 
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> YamlMap:
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> YamlMap:
+    _check_duplicates(loader, node)
     loader.flatten_mapping(node)
     mapping = YamlMap()
     mapping.line = node.start_mark.line + 1
@@ -47,39 +63,171 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> YamlM
     return mapping
 
 
+def _check_duplicates(loader: _Loader, node: yaml.MappingNode) -> None:
+    """A key written twice in one mapping is an error naming both lines.
+
+    Keys brought in by a merge (``<<: *defaults``) may be overridden: only the mapping's
+    own keys are compared.
+    """
+    seen: dict[str, int] = {}
+    for key_node, _value in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE_TAG:
+            continue
+        name = str(key_node.value)
+        line = key_node.start_mark.line + 1
+        if name in seen:
+            loader.problems.append(
+                Problem(
+                    loader.path,
+                    line,
+                    key_node.start_mark.column + 1,
+                    "",
+                    f"key {_shown_key(name)} is written twice in one mapping: on line "
+                    f"{seen[name]} and on line {line} (YAML would silently keep the second)",
+                    "keep one of them",
+                )
+            )
+        else:
+            seen[name] = line
+
+
+def _shown_key(name: str) -> str:
+    return repr(name) if len(name) <= 60 else repr(name[:57] + "...")
+
+
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _check_size(root: yaml.Node, path: Path) -> None:
+    """Refuse alias bombs, self-referring aliases and deep nesting before anything walks the
+    document: each node's expanded size is computed once (the graph is walked, not the tree
+    it expands to), so a bomb is found in time linear in the file."""
+    sizes: dict[int, int] = {}
+    visiting: set[int] = set()
+    aliases = 0
+    stack: list[tuple[yaml.Node, yaml.Node, int, bool]] = [(root, root, 1, False)]
+    while stack:
+        node, parent, depth, children_done = stack.pop()
+        key = id(node)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        if children_done:
+            visiting.discard(key)
+            size = 1 + sum(sizes[id(c)] for c in children)
+            sizes[key] = size
+            if size > MAX_EXPANDED_NODES:
+                _refuse(
+                    path,
+                    node,
+                    f"YAML aliases here expand to more than {MAX_EXPANDED_NODES:,} values",
+                )
+            continue
+        if key in sizes:
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                _refuse(path, parent, f"more than {MAX_ALIASES} YAML alias uses in one file")
+            continue
+        if key in visiting:
+            _refuse(path, node, "a YAML alias refers to a value that contains it")
+        if depth > MAX_DEPTH:
+            _refuse(
+                path,
+                node,
+                f"values are nested more than {MAX_DEPTH} levels deep",
+                "flatten the structure",
+            )
+        if not children:
+            sizes[key] = 1
+            continue
+        visiting.add(key)
+        stack.append((node, parent, depth, True))
+        for child in reversed(children):
+            if id(child) in visiting:
+                _refuse(path, node, "a YAML alias refers to a value that contains it")
+            stack.append((child, node, depth + 1, False))
+
+
+_ALIAS_HINT = (
+    "write the values out, or share fewer of them through anchors (&name) and aliases (*name)"
+)
+
+
+def _refuse(path: Path, node: yaml.Node, message: str, hint: str = _ALIAS_HINT) -> None:
+    raise file_error(path, node.start_mark.line + 1, node.start_mark.column + 1, message, hint)
+
+
+def file_error(
+    path: Path, line: int | None, column: int | None, message: str, hint: str = ""
+) -> TagsmokeFileError:
+    """One located problem of the file as a whole (no key path)."""
+    return TagsmokeFileError([Problem(path, line, column, "", message, hint)])
+
+
+def read_text(path: Path) -> str:
+    """The file's text; unreadable or not-UTF-8 content is a located problem."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TagsmokeFileError(
+            [Problem(path, None, None, "", f"cannot read the file: {exc.strerror or exc}")]
+        ) from None
+    return decode(path, data)
+
+
+def decode(path: Path, data: bytes) -> str:
+    """``data`` as UTF-8; a bad byte is reported with its line and column."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise file_error(
+            path,
+            line,
+            column,
+            f"the file is not UTF-8: byte 0x{data[exc.start]:02x} cannot start or continue a "
+            "character here",
+            "save the file as UTF-8",
+        ) from None
 
 
 def load_yaml(path: Path, text: str | None = None) -> Any:
     """Parse one YAML document; a syntax error becomes a :class:`TagsmokeFileError`."""
     if text is None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise TagsmokeFileError(
-                [Problem(path, None, None, "", f"cannot read the file: {exc}")]
-            ) from None
+        text = read_text(path)
+    loader = _Loader(text)
+    loader.path = path
+    loader.problems = []
     try:
-        return yaml.load(text, Loader=_Loader)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_size(node, path)
+        document = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
         what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        raise TagsmokeFileError(
-            [
-                Problem(
-                    path,
-                    line,
-                    column,
-                    "",
-                    f"YAML syntax error: {what}",
-                    "fix the YAML syntax at that position (indentation, quotes, colons)",
-                )
-            ]
+        raise file_error(
+            path,
+            line,
+            column,
+            f"YAML syntax error: {what}",
+            "fix the YAML syntax at that position (indentation, quotes, colons)",
         ) from None
     except yaml.YAMLError as exc:
-        raise TagsmokeFileError([Problem(path, None, None, "", f"YAML error: {exc}")]) from None
+        raise file_error(path, None, None, f"YAML error: {exc}") from None
+    except RecursionError:
+        raise file_error(path, None, None, "values are nested too deeply to read") from None
+    finally:
+        loader.dispose()
+    if loader.problems:
+        raise TagsmokeFileError(loader.problems)
+    return document
 
 
 def locate(document: Any, key_path: Sequence[str | int]) -> tuple[int | None, int | None]:

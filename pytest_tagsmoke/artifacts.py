@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import tempfile
 import uuid
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -24,6 +25,26 @@ UNVERIFIED = "unverified.jsonl"
 def new_run_id() -> str:
     now = dt.datetime.now(dt.timezone.utc)
     return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+def artifacts_folder_problem(base: Path) -> str | None:
+    """Why run folders cannot be made under ``base``, or None.
+
+    Checked before the first request is sent, without leaving anything behind: ``base``
+    (or, when it does not exist yet, its nearest existing parent) must be a folder in
+    which a file can be created.
+    """
+    probe = base
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    if not probe.is_dir():
+        return f"{probe} is not a folder, so the artifact folder {base} cannot be made there"
+    try:
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError as exc:
+        return f"cannot write in {probe} ({exc.strerror or exc}) to make the artifact folder {base}"
+    return None
 
 
 class RunArtifacts:

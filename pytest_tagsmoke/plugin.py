@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 SESSION_PLUGIN_NAME = "tagsmoke-session"
 REPORT_HEADER_PLUGIN_NAME = "tagsmoke-report-header"
+REDACTION_PLUGIN_NAME = "tagsmoke-redaction"
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -113,14 +114,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     if not config.getoption("tagsmoke"):
         return
+    from pytest_tagsmoke import report_header
     from pytest_tagsmoke._options import resolve_pinned_options
+    from pytest_tagsmoke.artifacts import artifacts_folder_problem
+    from pytest_tagsmoke.redaction_plugin import RedactionPlugin
     from pytest_tagsmoke.session import TagsmokeSession
 
     resolve_pinned_options(config)
-    config.pluginmanager.register(TagsmokeSession.from_config(config), SESSION_PLUGIN_NAME)
-    from pytest_tagsmoke import report_header
-
+    session = TagsmokeSession.from_config(config)
+    config.pluginmanager.register(session, SESSION_PLUGIN_NAME)
+    # Every report passes through the redaction plugin (secrets, price amounts).
+    config.pluginmanager.register(RedactionPlugin(config, session.profile), REDACTION_PLUGIN_NAME)
     config.pluginmanager.register(report_header, REPORT_HEADER_PLUGIN_NAME)
+    if not (config.option.collectonly or config.getoption("tagsmoke_dry_run")):
+        # Before the first request: a folder that cannot be written is a usage error.
+        problem = artifacts_folder_problem(session.artifacts.folder.parent)
+        if problem is not None:
+            raise pytest.UsageError(
+                f"pytest-tagsmoke: {problem}.\n  Nothing was sent. Pass --tagsmoke-artifacts "
+                "DIR (or set 'artifacts:' in the profile) to a folder that can be written."
+            )
 
 
 @pytest.fixture

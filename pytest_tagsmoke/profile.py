@@ -11,7 +11,6 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pytest_tagsmoke._redact import url_secrets
 from pytest_tagsmoke._rules import (
     PLACEHOLDER_CREDENTIAL,
     claim_problems,
@@ -19,7 +18,7 @@ from pytest_tagsmoke._rules import (
     without_duplicates,
 )
 from pytest_tagsmoke._validate import schema_problems
-from pytest_tagsmoke._yaml import YamlMap, format_key_path, load_yaml, locate
+from pytest_tagsmoke._yaml import YamlMap, decode, format_key_path, load_yaml, locate
 from pytest_tagsmoke.errors import Problem, TagsmokeFileError
 from pytest_tagsmoke.logstore.bounded import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH
 from pytest_tagsmoke.logstore.mapping import FieldSpec
@@ -28,6 +27,13 @@ from pytest_tagsmoke.policy import (
     DEFAULT_ALIASES,
     DEFAULT_ENVIRONMENTS,
     TagPolicy,
+)
+from pytest_tagsmoke.redaction import (
+    Redactor,
+    basic_credential,
+    is_secret_header,
+    redact_url,
+    url_secrets,
 )
 
 if TYPE_CHECKING:
@@ -122,11 +128,25 @@ class LogStoreConfig:
     max_answer_bytes: int = DEFAULT_MAX_BYTES
     max_answer_depth: int = DEFAULT_MAX_DEPTH
 
-    def secrets(self) -> list[str]:
-        """Values that must never be shown: auth, headers, the SQL URL's password."""
+    def secrets(self, public_query_params: tuple[str, ...] = ()) -> list[str]:
+        """Values that must never be shown: auth (and its Basic form and parts), headers,
+        the SQL URL's password, and every query value of its URLs not marked public."""
         found = [*self.auth.values(), *self.headers.values()]
+        basic = self.auth.get("basic")
+        if basic:
+            user, _, password = basic.partition(":")
+            found += [user, password, basic_credential(user, password)]
         if self.url and "@" in self.url:
             found.append(self.url)
+        for url in (self.url, self.record_url, self.counts_url):
+            if url:
+                found += url_secrets(url, public_query_params)
+        public = {p.casefold() for p in public_query_params}
+        found += [
+            v
+            for k, v in self.query.items()
+            if isinstance(v, str) and k.casefold() not in public and "{" not in v
+        ]
         return [v for v in found if v]
 
 
@@ -175,6 +195,10 @@ class Profile:
     artifacts: str = "tagsmoke-artifacts"
     preset: str | None = None
     production_hosts: tuple[str, ...] = ()
+    #: Query parameters whose values are not secret (shown); every other value is redacted.
+    public_query_params: tuple[str, ...] = ()
+    #: Header names whose values are secret, besides names that look secret.
+    secret_headers: tuple[str, ...] = ()
 
     @property
     def base_dir(self) -> Path:
@@ -187,9 +211,29 @@ class Profile:
         return dataclasses.replace(self, endpoint=endpoint.rstrip("/"))
 
     def secrets(self) -> list[str]:
-        """Every value that must never be shown: the credential, the log store's auth,
-        headers and SQL URL, and what the endpoint's URL carries (password, key query)."""
-        return [self.credential, *self.log_store.secrets(), *url_secrets(self.endpoint)]
+        """Every value that must never be shown: the credential (alone and as sent), the log
+        store's auth, headers, SQL URL and query values, and what the endpoint's URL carries
+        (password, every query value not marked public)."""
+        credential = [self.credential, self.authorization_value()]
+        if self.credential == PLACEHOLDER_CREDENTIAL:
+            credential = []
+        return [
+            *credential,
+            *self.log_store.secrets(self.public_query_params),
+            *url_secrets(self.endpoint, self.public_query_params),
+        ]
+
+    def redactor(self) -> Redactor:
+        """Scrubs every secret of :meth:`secrets` from text."""
+        return Redactor(self.secrets())
+
+    def shown_endpoint(self) -> str:
+        """The endpoint as outputs show it: password and non-public query values hidden."""
+        return redact_url(self.endpoint, self.public_query_params)
+
+    def is_secret_header(self, name: str) -> bool:
+        """Whether a request header's value is a secret (looks secret, or is listed)."""
+        return is_secret_header(name, self.secret_headers)
 
     def authorization_value(self) -> str:
         scheme = self.credential_scheme.strip()
@@ -215,7 +259,8 @@ def load_profile(
     rule_problems = secret_problems(document, path) + claim_problems(
         document, path, [["log_store", "fields"]]
     )
-    if document.get("preset") in PRESETS:
+    preset = document.get("preset") if isinstance(document, dict) else None
+    if preset in PRESETS:
         # A profile over a preset may be partial: what must hold is the merged profile.
         document = _with_preset(document, path)
     problems = without_duplicates(
@@ -223,10 +268,114 @@ def load_profile(
     )
     if problems:
         raise TagsmokeFileError(problems)
-    values = _interpolate(document, [], _Context(path, document, env, problems))
+    ctx = _Context(path, document, env, problems)
+    values = _interpolate(document, [], ctx)
     if problems and require_env:
         raise TagsmokeFileError(problems)
+    problems = check_sent_values(values, ctx)
+    if problems:
+        raise TagsmokeFileError(problems)
     return _build(path, values)
+
+
+# Values that travel in a header (ASCII only) or a URL; each is stripped of surrounding
+# whitespace (``export KEY=$(cat keyfile)`` keeps the file's newline) and then checked.
+_HEADER_VALUES = (
+    ("credential",),
+    ("credential_scheme",),
+    ("log_store", "auth", "*"),
+    ("log_store", "headers", "*"),
+)
+_URL_VALUES = (
+    ("endpoint",),
+    ("log_store", "record_url"),
+    ("log_store", "counts_url"),
+    ("log_store", "url"),
+)
+
+
+def _matches(key_path: tuple[str | int, ...], pattern: tuple[str, ...]) -> bool:
+    return len(key_path) == len(pattern) and all(
+        p == "*" or p == k for k, p in zip(key_path, pattern, strict=True)
+    )
+
+
+def _bad_character(text: str, *, header: bool) -> tuple[int, str] | None:
+    """(1-based position, what) of the first character a header or URL cannot carry."""
+    for index, char in enumerate(text):
+        if char in "\r\n":
+            return index + 1, "a line break"
+        if ord(char) < 0x20 or ord(char) == 0x7F:
+            return index + 1, f"a control character (U+{ord(char):04X})"
+        if header and ord(char) > 0x7E:
+            return index + 1, f"a non-ASCII character (U+{ord(char):04X})"
+        if char.isspace() and not header:
+            return index + 1, "a space"
+    return None
+
+
+def check_sent_values(values: dict[str, Any], ctx: _Context) -> list[Problem]:
+    """Strip the credential, auth and URL values; a character a header or URL cannot carry
+    is a problem naming the environment variable it came from, never showing the value."""
+    problems: list[Problem] = []
+
+    def visit(node: Any, key_path: tuple[str | int, ...]) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, str):
+                    checked = _check_one(value, (*key_path, key), ctx, problems)
+                    node[key] = checked
+                elif isinstance(value, dict):
+                    visit(value, (*key_path, key))
+
+    visit(values, ())
+    return problems
+
+
+def _check_one(
+    value: str, key_path: tuple[str | int, ...], ctx: _Context, problems: list[Problem]
+) -> str:
+    header = any(_matches(key_path, p) for p in _HEADER_VALUES)
+    if not header and not any(_matches(key_path, p) for p in _URL_VALUES):
+        return value
+    names = ctx.sources.get(key_path, [])
+    stripped = value.strip()
+    # Check each variable's own value, so the position points into what the user exported.
+    for name in names:
+        found = _bad_character(ctx.env.get(name, "").strip(), header=header)
+        if found is not None:
+            position, what = found
+            problems.append(_sent_value_problem(ctx, key_path, position, what, name, header))
+            return stripped
+    found = _bad_character(stripped, header=header)
+    if found is not None:
+        position, what = found
+        problems.append(_sent_value_problem(ctx, key_path, position, what, None, header))
+    return stripped
+
+
+def _sent_value_problem(
+    ctx: _Context,
+    key_path: tuple[str | int, ...],
+    position: int,
+    what: str,
+    variable: str | None,
+    header: bool,
+) -> Problem:
+    line, column = locate(ctx.document, list(key_path))
+    carrier = "an HTTP header" if header else "a URL"
+    source = f"environment variable {variable}" if variable else "the value"
+    return Problem(
+        ctx.path,
+        line,
+        column,
+        format_key_path(list(key_path)),
+        f"{source} has {what} at character {position}, which {carrier} cannot carry "
+        "(the value is not shown; surrounding whitespace is already stripped)",
+        f"export {variable} again without it (copy the key from its source as plain text)"
+        if variable
+        else "remove that character",
+    )
 
 
 # Keys whose value a profile replaces whole instead of merging into the preset's.
@@ -278,7 +427,7 @@ def has_pyproject_table(path: Path) -> bool:
     """Whether ``path`` (a pyproject.toml) has a ``[tool.tagsmoke]`` table."""
     try:
         return "tagsmoke" in _read_toml(path).get("tool", {})
-    except (OSError, ValueError):
+    except (OSError, ValueError, TagsmokeFileError):
         return False
 
 
@@ -287,8 +436,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         import tomllib
     else:  # pragma: no cover - exercised on Python 3.10 only
         import tomli as tomllib
-    with path.open("rb") as stream:
-        data: dict[str, Any] = tomllib.load(stream)
+    data: dict[str, Any] = tomllib.loads(decode(path, path.read_bytes()))
     return data
 
 
@@ -313,6 +461,8 @@ class _Context:
     document: YamlMap
     env: Mapping[str, str]
     problems: list[Problem]
+    #: key path -> the environment variables interpolated into its value
+    sources: dict[tuple[str | int, ...], list[str]] = field(default_factory=dict)
 
 
 def _interpolate(value: Any, key_path: list[str | int], ctx: _Context) -> Any:
@@ -326,6 +476,7 @@ def _interpolate(value: Any, key_path: list[str | int], ctx: _Context) -> Any:
 
     def substitute(match: re.Match[str]) -> str:
         name, default = match.group("name"), match.group("default")
+        ctx.sources.setdefault(tuple(key_path), []).append(name)
         if ctx.env.get(name):
             return ctx.env[name]
         if default is not None:
@@ -341,7 +492,8 @@ def _interpolate(value: Any, key_path: list[str | int], ctx: _Context) -> Any:
                 f"export {name}, or write ${{{name}:-default}} to give a default",
             )
         )
-        return ""
+        # Seen only where unset variables are allowed (validate, dry run): a placeholder.
+        return f"<{name}>"
 
     return _VAR.sub(substitute, value)
 
@@ -410,8 +562,9 @@ def _build(path: Path, values: dict[str, Any]) -> Profile:
     }
     if "scenarios" in values:
         kwargs["scenarios"] = tuple(values["scenarios"])
-    if "production_hosts" in values:
-        kwargs["production_hosts"] = tuple(values["production_hosts"])
+    for key in ("production_hosts", "public_query_params", "secret_headers"):
+        if key in values:
+            kwargs[key] = tuple(values[key])
     return Profile(
         path=path,
         endpoint=values.get("endpoint", "").rstrip("/"),

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import httpx
 import jmespath
 
-from pytest_tagsmoke._redact import redact_url, scrub
+from pytest_tagsmoke._redact import scrub
 from pytest_tagsmoke.logstore import LogRecord, LogStore, LogStoreError, open_log_store
 from pytest_tagsmoke.logstore.mapping import scalar
 from pytest_tagsmoke.policy import classify
@@ -103,7 +103,7 @@ class Runtime:
             profile.request_timeout, connect=min(CONNECT_TIMEOUT, profile.request_timeout)
         )
         self.client = httpx.Client(timeout=timeout, transport=transport)
-        self.endpoint_shown = redact_url(profile.endpoint)
+        self.endpoint_shown = profile.shown_endpoint()
         self._store: LogStore | None = None
         #: Every request sent (or being sent), in order: nothing sent is untraceable.
         self.sent: list[Dispatch] = []

@@ -36,13 +36,16 @@ class PreparedRequest:
     json: Any
     correlation_id: str
     attached: dict[str, str]  # dimension -> how it travelled ("header x-tag-owner")
+    # What may be shown: query parameters marked public, headers marked secret (profile).
+    public_query_params: tuple[str, ...] = ()
+    secret_headers: tuple[str, ...] = ()
 
     def shown_headers(self) -> dict[str, str]:
-        return redact_headers(self.headers)
+        return redact_headers(self.headers, self.secret_headers)
 
     @property
     def shown_url(self) -> str:
-        return redact_url(self.url)
+        return redact_url(self.url, self.public_query_params)
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,8 @@ def build_request(profile: Profile, scenario: Scenario, correlation_id: str) -> 
         json=body,
         correlation_id=correlation_id,
         attached=attached,
+        public_query_params=profile.public_query_params,
+        secret_headers=profile.secret_headers,
     )
 
 

@@ -8,17 +8,16 @@ Collector and items: :mod:`pytest_tagsmoke.items`; the terminal section:
 
 from __future__ import annotations
 
-import fnmatch
 import glob
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import pytest
 
 from pytest_tagsmoke.artifacts import RunArtifacts, new_run_id
 from pytest_tagsmoke.errors import SetupError, TagsmokeFileError
 from pytest_tagsmoke.items import SESSION_KEY, ScenarioFile, ScenarioItem, smoke_record
+from pytest_tagsmoke.production import environment_refusal, host_refusal
 from pytest_tagsmoke.profile import (
     PROFILE_FILENAME,
     Profile,
@@ -84,7 +83,7 @@ class TagsmokeSession:
                 "--tagsmoke-profile PATH."
             )
         try:
-            profile = load_profile(path)
+            profile = load_profile(path, require_env=not config.getoption("tagsmoke_dry_run"))
         except TagsmokeFileError as exc:
             raise pytest.UsageError(f"pytest-tagsmoke: the profile is not valid:\n{exc}") from None
         artifacts = (
@@ -168,8 +167,8 @@ class TagsmokeSession:
             return
         try:
             runtime = self.runtime()
-        except SetupError:
-            return  # each item reports it
+        except Exception:  # a SetupError, or the endpoint hook's own error
+            return  # each item reports it in its setup
         try:
             dispatches = runtime.dispatch_all([i.scenario for i in batch], self.concurrency)
         except Exception as exc:  # a bug, not a verdict: each planned item reports it once
@@ -256,25 +255,12 @@ class TagsmokeSession:
     # -- production safety ---------------------------------------------------------------
     def _production_host(self, endpoint: str) -> str | None:
         """Why ``endpoint`` is refused (a production host), or None."""
-        host = urlsplit(endpoint).hostname or ""
-        if self.allow_production or not any(
-            fnmatch.fnmatch(host, pattern) for pattern in self.profile.production_hosts
-        ):
-            return None
         return (
-            f"refused: the endpoint host {host!r} matches the profile's production_hosts; "
-            "smoke traffic must not pollute a production budget. Pass "
-            "--tagsmoke-allow-production to send it anyway"
+            None if self.allow_production else host_refusal(endpoint, self.profile.production_hosts)
         )
 
     def production_refusal(self, scenario: Scenario) -> str | None:
-        if self.allow_production or scenario.tags.get("environment") != "production":
-            return None
-        return (
-            "refused: the scenario sends environment=production; smoke traffic must not "
-            "pollute a production budget. Pass --tagsmoke-allow-production to send it "
-            "anyway"
-        )
+        return None if self.allow_production else environment_refusal(scenario, self.profile)
 
     # -- runtime -------------------------------------------------------------------------
     def runtime(self) -> Runtime:

@@ -52,7 +52,7 @@ scenarios:
         ),
         pytest.param(
             "scenarios:\n  - name: a\n    path: happy\n    tags: {owner: 7}\n",
-            ["*bad.yaml:4:12: scenarios[0].tags.owner: 7 is not of type 'string'"],
+            ["*bad.yaml:4:12: scenarios[0].tags.owner: expected a text, found 7"],
             id="tag-not-a-string",
         ),
         pytest.param(
@@ -78,7 +78,7 @@ scenarios:
         ),
         pytest.param(
             "- just\n- a list\n",
-            ["*bad.yaml*: ['just', 'a list'] is not of type 'object'"],
+            ["*bad.yaml*: expected a mapping, found a list"],
             id="not-a-mapping",
         ),
     ],

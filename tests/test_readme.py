@@ -110,11 +110,6 @@ def test_readme_failure_example_is_what_a_failure_prints(
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the dry run to load the profile with require_env=False and show unset "
-    "variables as <NAME> placeholders (session.py/profile.py wiring, see the cigate report)",
-)
 def test_pull_request_job_runs_without_credentials_or_endpoint(
     readme_project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -10,8 +10,6 @@ import xml.etree.ElementTree as ET
 from importlib.metadata import metadata, version
 from typing import TYPE_CHECKING
 
-import pytest
-
 import pytest_tagsmoke
 from tests.conftest import REPO
 
@@ -21,6 +19,8 @@ else:
     import tomli as tomllib
 
 if TYPE_CHECKING:
+    import pytest
+
     from pytest_tagsmoke.reference import ReferenceGateway
 
 

@@ -1,0 +1,107 @@
+"""How long the pricing guard and the redactor take over realistic and hostile outputs.
+
+Prints the median of --runs timings for:
+
+- a 1 MB artifact of smoke records (``records.jsonl`` shape), clean, as a run writes it;
+- 5,000 smoke records (the largest suite of docs/performance.md), clean;
+- one 20 kB tag value (the issue #11 case that took 27 s with the old per-line patterns);
+- the same 1 MB artifact through the redactor (every secret form of a profile).
+
+Each text is also checked for what the guard must find, so a figure is never for a guard
+that skipped its work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+from pytest_tagsmoke.guard import find_amounts, scan_text
+from pytest_tagsmoke.redaction import Redactor, basic_credential
+
+
+def smoke_record(index: int) -> str:
+    """One smoke record line as records.jsonl holds it (~1 kB)."""
+    record: dict[str, object] = {
+        "audit_date": "2026-11-28",
+        "service_owner": "team-search",
+        "environment_value": "staging",
+        "request_class": "chat-smoke",
+        "correlation_id": f"tagsmoke-{index:032x}",
+        "source_record": f"rec-{index}",
+        "result": "pass",
+        "failure_reason": None,
+        "follow_up_owner": "search-platform-oncall",
+        "scenario": f"tagged request {index} is attributed",
+        "scenario_id": f"tagged-request-{index}-is-attributed",
+        "scenario_file": "chat.yaml:7",
+        "path": "happy",
+        "http_status": 200,
+        "attribution_fields": {
+            d: {"value": v, "attach": f"header x-tag-{d}"}
+            for d, v in (("owner", "team-search"), ("environment", "staging"), ("use_case", "s"))
+        },
+        "tag_found_in_log": True,
+        "untagged_bucket_incremented": "not-checked",
+        "tags_in_log": {"owner": "team-search", "environment": "staging", "use_case": "s"},
+        "drift": {},
+        "bucket": "attributed",
+        "detected_reason": None,
+        "problems": [],
+        "lookup_id": f"tagsmoke-{index:032x}",
+        "retry_count": 0,
+        "endpoint": "https://gateway.example/?code=***&api-version=2024-02-01",
+        "run_id": "20261128T083000Z-abc123",
+        "billing_unit": "team-a",
+        "cost_center": "cc-42",
+    }
+    return json.dumps(record)
+
+
+def _median(runs: int, work: object) -> float:
+    assert callable(work)
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+
+    line = smoke_record(0) + "\n"
+    megabyte = "".join(smoke_record(i) + "\n" for i in range(1_000_000 // len(line) + 1))
+    five_thousand = "".join(smoke_record(i) + "\n" for i in range(5000))
+    hostile = "tag: " + "cost-" * 4000 + "\n"  # 20 kB, one line
+    planted = megabyte + '{"response_cost": 0.0001}\n'
+
+    assert find_amounts(megabyte) == []
+    assert find_amounts(five_thousand) == []
+    assert len(scan_text(Path("records.jsonl"), planted)) == 1
+    secrets = ["sk-canary-5f2b9d71e0c84a36", "azfunccode123", "pk:sk-lf-1234"]
+    redactor = Redactor([*secrets, basic_credential("pk", "sk-lf-1234")])
+    assert redactor.scrub(megabyte + secrets[0]).endswith("***")
+
+    figures = {
+        f"guard, 1 MB artifact ({len(megabyte):,} chars)": _median(
+            args.runs, lambda: scan_text(Path("records.jsonl"), megabyte)
+        ),
+        f"guard, 5,000 records ({len(five_thousand) / 1e6:.1f} MB)": _median(
+            args.runs, lambda: scan_text(Path("records.jsonl"), five_thousand)
+        ),
+        "guard, one 20 kB tag value": _median(args.runs, lambda: find_amounts(hostile)),
+        "redactor, 1 MB artifact": _median(args.runs, lambda: redactor.scrub(megabyte)),
+    }
+    for name, seconds in figures.items():
+        print(f"{name:<45} {seconds * 1000:8.1f} ms  (median of {args.runs})")
+
+
+if __name__ == "__main__":
+    main()
