@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+from pathlib import Path
 
 import httpx
+import pytest
 
+from pytest_tagsmoke.guard import find_amounts, scan_text
 from pytest_tagsmoke.logstore.http import MAX_BATCH_IDS, MAX_URL_LENGTH, HttpLogStore
 from pytest_tagsmoke.logstore.mapping import FieldMapper
 from pytest_tagsmoke.profile import load_profile
 from pytest_tagsmoke.reference import ReferenceGateway
 from tests.test_dispatch import _many
-
-if TYPE_CHECKING:
-    from pathlib import Path
-
-    import pytest
+from tests.test_guard import AMOUNTS
 
 
 def test_2000_batched_scenarios_send_2000_requests_and_all_pass(
@@ -69,3 +68,41 @@ def test_a_store_without_a_batch_endpoint_is_polled_concurrently_and_finds_every
     assert len(received) == 300
     records = next((demo.path / "tagsmoke-artifacts").iterdir()) / "records.jsonl"
     assert len(records.read_text().splitlines()) == 300
+
+
+def _record_line(i: int) -> str:
+    return json.dumps(
+        {
+            "audit_date": "2026-11-28",
+            "correlation_id": f"tagsmoke-{i:032x}",
+            "scenario": f"request {i} is attributed",
+            "bucket": "attributed",
+            "cost_center": "cc-42",
+        }
+    )
+
+
+@pytest.mark.parametrize("amount", AMOUNTS)
+@pytest.mark.parametrize("written", ["raw", "json"])
+def test_the_guard_finds_an_amount_among_thousands_of_repeated_records(
+    amount: str, written: str
+) -> None:
+    # Each distinct stretch of a large artifact is scanned once: an amount in one line of
+    # 3,000 is found on its line, and the claims are those of a scan of the whole text.
+    lines = [_record_line(i) for i in range(3000)]
+    assert scan_text(Path("records.jsonl"), "\n".join(lines) + "\n") == []
+    value = amount if written == "raw" else json.dumps(amount)
+    lines[1234] = lines[1234][:-1] + f', "note": "x {value} y", "extra": {json.dumps(value)}}}'
+    text = "\n".join(lines) + "\n"
+    claims = scan_text(Path("records.jsonl"), text)
+    assert len(claims) == len(find_amounts(text))
+    # (an amount behind JSON's escaped quotes, '\\"response_cost\\": 0.0001', is not one
+    # that the whole-text scan finds either)
+    assert {claim.line for claim in claims} == ({1235} if claims or written == "raw" else set())
+
+
+def test_the_guard_finds_a_quoted_number_under_a_price_key() -> None:
+    lines = [_record_line(i) for i in range(2000)]
+    lines[7] = lines[7][:-1] + ', "response_cost": "0.01"}'
+    claims = scan_text(Path("records.jsonl"), "\n".join(lines))
+    assert [claim.line for claim in claims] == [8]
