@@ -158,6 +158,8 @@ class PollConfig:
     interval: float = 0.05
     max_interval: float = 1.0
     store_errors: int = 3
+    #: Log-store queries in flight at once (a store asked one id per query, or batches).
+    concurrency: int = 16
 
 
 DEFAULT_FIELDS: Mapping[str, FieldSpec] = {

@@ -111,7 +111,7 @@ class Runtime:
     @property
     def poll_concurrency(self) -> int:
         """Log-store queries in flight at once (``poll.concurrency``)."""
-        return max(1, int(getattr(self.profile.poll, "concurrency", 16)))
+        return self.profile.poll.concurrency
 
     @property
     def store(self) -> LogStore:

@@ -56,8 +56,10 @@ def test_a_store_without_a_batch_endpoint_is_polled_concurrently_and_finds_every
     text = profile.read_text()
     batched = 'record_url: "{endpoint}/logs/records?ids={correlation_ids}"'
     assert batched in text
+    text = text.replace(batched, 'record_url: "{endpoint}/logs/records/{correlation_id}"')
+    assert "  max_interval: 0.25\n" in text
     profile.write_text(
-        text.replace(batched, 'record_url: "{endpoint}/logs/records/{correlation_id}"')
+        text.replace("  max_interval: 0.25\n", "  max_interval: 0.25\n  concurrency: 4\n")
     )
     _many(demo, 294)  # + the 6 demo scenarios = 300
     with ReferenceGateway(tmp_path / "log.sqlite", ingest_delay=0.5) as gateway:
