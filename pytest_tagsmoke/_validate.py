@@ -1,4 +1,7 @@
-"""Schema validation of user files, with problems located at the offending key."""
+"""Schema validation of user files, with problems located at the offending key.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
+"""
 
 from __future__ import annotations
 

@@ -8,6 +8,8 @@ or cost value (``response_cost: 0.0001``, ``"spend": 12``). Keys that name who p
 One combined pattern, tried only at the start of a word, a number or a currency sign, scans
 each text once: time is linear in its length (a 20 kB tag value scans in well under a
 millisecond).
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ This module is imported by *every* pytest run in an environment where the plugin
 installed, so it imports only the standard library and pytest. Everything that sends
 requests or reads YAML is imported from :func:`pytest_configure`, and only when
 ``--tagsmoke`` is given.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""The profile (``tagsmoke.yaml``): endpoint, credential, attach rules, policy, log store."""
+"""The profile (``tagsmoke.yaml``): endpoint, credential, attach rules, policy, log store.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
+"""
 
 from __future__ import annotations
 

@@ -2,6 +2,8 @@
 
 Made lazily, before the first scenario is sent, so ``--collect-only`` starts nothing. Knows
 nothing of pytest: a second front end (the audit) can drive it too.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ It finds the profile and the scenario files, plans and sends the batch once (ove
 selection), hands each item its outcome, tallies what pytest saw and writes the artifacts.
 Collector and items: :mod:`pytest_tagsmoke.items`; the terminal section:
 :mod:`pytest_tagsmoke.reporting`; the sending and finding: :mod:`pytest_tagsmoke.runtime`.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

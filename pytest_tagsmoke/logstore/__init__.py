@@ -2,6 +2,8 @@
 
 Three kinds: ``http`` (a JSON API), ``jsonl`` (a file a gateway or log shipper appends to)
 and ``sql`` (SQLite, or PostgreSQL with the ``postgres`` extra).
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

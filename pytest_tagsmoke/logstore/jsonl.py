@@ -5,6 +5,8 @@ is still being written and waits for the next poll; a file that shrank was rotat
 truncated and is read again from its start; a glob picks up rotated files. A line that is
 not a JSON object (or is nested too deep) is skipped and noted in :attr:`skipped`: it never
 hides the lines after it.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 Queries are parameterized only: write ``:correlation_id`` (named parameters) in the query;
 values never become SQL text.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations
