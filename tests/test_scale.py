@@ -108,3 +108,14 @@ def test_the_guard_finds_a_quoted_number_under_a_price_key() -> None:
     lines[7] = lines[7][:-1] + ', "response_cost": "0.01"}'
     claims = scan_text(Path("records.jsonl"), "\n".join(lines))
     assert [claim.line for claim in claims] == [8]
+
+
+@pytest.mark.parametrize("name", ["profile.schema.json", "scenario.schema.json"])
+def test_the_bundled_schemas_are_valid_json_schemas(name: str) -> None:
+    # Checked here once rather than at every run's start.
+    import jsonschema
+
+    from pytest_tagsmoke._validate import load_schema
+
+    schema = load_schema(name)
+    jsonschema.validators.validator_for(schema).check_schema(schema)
