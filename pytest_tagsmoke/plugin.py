@@ -3,7 +3,7 @@
 This module is imported by *every* pytest run in an environment where the plugin is
 installed, so it imports only the standard library and pytest. Everything that sends
 requests or reads YAML is imported from :func:`pytest_configure`, and only when
-``--tagsmoke`` is given.
+``--tagsmoke`` (or ``--tagsmoke-audit``) is given.
 
 PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 SESSION_PLUGIN_NAME = "tagsmoke-session"
 REPORT_HEADER_PLUGIN_NAME = "tagsmoke-report-header"
 REDACTION_PLUGIN_NAME = "tagsmoke-redaction"
+AUDIT_PLUGIN_NAME = "tagsmoke-audit"
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -38,6 +39,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         help="run the tag smoke scenarios named by the profile (tagsmoke.yaml).",
+    )
+    group.addoption(
+        "--tagsmoke-audit",
+        action="store_true",
+        default=False,
+        help="audit the tagging of real traffic in the log store (the profile's audit: "
+        "section): coverage per dimension, each service's sample, drift.",
     )
     group.addoption(
         "--tagsmoke-profile",
@@ -114,8 +122,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    if not config.getoption("tagsmoke"):
-        return
+    if config.getoption("tagsmoke"):
+        _start_smoke_run(config)
+    if config.getoption("tagsmoke_audit"):
+        from pytest_tagsmoke.audit.pytest_items import AuditPlugin
+
+        config.pluginmanager.register(AuditPlugin(config), AUDIT_PLUGIN_NAME)
+
+
+def _start_smoke_run(config: pytest.Config) -> None:
+    """Register the smoke run's plugins: the session, the redaction layer, the header."""
     from pytest_tagsmoke import report_header
     from pytest_tagsmoke._options import resolve_pinned_options
     from pytest_tagsmoke.artifacts import artifacts_folder_problem

@@ -43,7 +43,17 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 PROFILE_FILENAME = "tagsmoke.yaml"
-PRESETS = ("litellm", "helicone", "langfuse", "cloudflare", "kong", "openai-compatible")
+PRESETS = (
+    "litellm",
+    "litellm-tags",
+    "litellm-logging-payload",
+    "litellm-logging-payload-tags",
+    "helicone",
+    "langfuse",
+    "cloudflare",
+    "kong",
+    "openai-compatible",
+)
 _VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
 
 

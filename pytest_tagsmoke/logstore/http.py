@@ -32,6 +32,10 @@ MAX_BATCH_IDS = 200
 MAX_URL_LENGTH = 7000
 #: Queries in flight at once by default (``poll.concurrency``).
 DEFAULT_CONCURRENCY = 16
+REASON_BYTES = 4096  # of an error answer, read for the store's reason
+REASON_CHARS = 200
+# Where JSON APIs put the reason of an error (LiteLLM, FastAPI, most others).
+REASON_PATH = jmespath.compile("error.message || error || detail || message")
 
 
 class HttpLogStore:
@@ -123,6 +127,7 @@ class HttpLogStore:
                 if response.status_code >= 400:
                     raise LogStoreError(
                         f"log store at {shown} answered HTTP {response.status_code}"
+                        + _error_reason(response)
                     )
                 data = bytearray()
                 for chunk in response.iter_bytes():
@@ -310,3 +315,23 @@ class HttpLogStore:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def _error_reason(response: httpx.Response) -> str:
+    """The store's own words for an error answer, cut short: ``": Database not connected…"``
+    from a JSON body's ``error.message`` (LiteLLM), ``error``, ``detail`` or ``message``, or
+    a plain-text body's first line; ``""`` when there are none. Reads at most 4 KiB."""
+    data = bytearray()
+    for chunk in response.iter_bytes():
+        data += chunk
+        if len(data) >= REASON_BYTES:
+            break
+    text = bytes(data[:REASON_BYTES]).decode("utf-8", errors="replace")
+    try:
+        found = REASON_PATH.search(loads(text))
+    except ValueError:  # not JSON (or cut at 4 KiB), or too deep
+        found = None
+        if response.headers.get("content-type", "").startswith("text/plain"):
+            found = text.strip().split("\n", 1)[0]
+    reason = " ".join(found.split())[:REASON_CHARS] if isinstance(found, str) else ""
+    return f": {reason}" if reason else ""
