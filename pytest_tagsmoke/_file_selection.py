@@ -8,6 +8,8 @@ file only if the profile's ``scenarios:`` patterns match it, exactly as ``pytest
 collects — so ``tagsmoke validate .`` in a repository checks what a run would load, not the
 run's own ``smoke_test_log.yaml`` or a CI workflow. A file named on the command line is always
 checked.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

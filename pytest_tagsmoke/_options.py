@@ -4,6 +4,8 @@ Settings a team pins go in ``[tool.pytest.ini_options]`` (or pytest.ini, tox.ini
 as ``tagsmoke_<name>``; a single run overrides them with ``--tagsmoke-<name>`` or
 ``-o tagsmoke_<name>=VALUE``. Imported from :func:`pytest_tagsmoke.plugin.pytest_configure`
 only when ``--tagsmoke`` is given.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Former name of :mod:`pytest_tagsmoke.redaction`, kept so existing imports keep working."""
+"""Former name of :mod:`pytest_tagsmoke.redaction`, kept so existing imports keep working.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Rules every user file obeys: no literal credentials, no pricing or performance claims."""
+"""Rules every user file obeys: no literal credentials, no pricing or performance claims.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
+"""
 
 from __future__ import annotations
 

@@ -3,6 +3,8 @@
 It also refuses what would make a file ambiguous or hostile: a key written twice in one
 mapping (the reader sees one value, the run another), aliases that expand into a huge
 document (a "billion laughs"), nesting too deep to walk, and bytes that are not UTF-8.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

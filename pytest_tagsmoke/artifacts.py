@@ -1,4 +1,7 @@
-"""Run artifacts: one folder per run under the artifact folder."""
+"""Run artifacts: one folder per run under the artifact folder.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """``tagsmoke`` console command: ``tagsmoke validate PATH…`` checks files, no network;
-``tagsmoke audit`` audits the tagging of real traffic (:mod:`pytest_tagsmoke.audit.cli`)."""
+``tagsmoke audit`` audits the tagging of real traffic (:mod:`pytest_tagsmoke.audit.cli`).
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
+"""
 
 from __future__ import annotations
 

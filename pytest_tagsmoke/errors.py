@@ -1,4 +1,7 @@
-"""Errors pytest-tagsmoke reports to people: each says where, what and what to do."""
+"""Errors pytest-tagsmoke reports to people: each says where, what and what to do.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
+"""
 
 from __future__ import annotations
 

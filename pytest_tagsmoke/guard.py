@@ -8,6 +8,8 @@ or cost value (``response_cost: 0.0001``, ``"spend": 12``). Keys that name who p
 One combined pattern, tried only at the start of a word, a number or a currency sign, scans
 each text once: time is linear in its length (a 20 kB tag value scans in well under a
 millisecond).
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations
@@ -161,8 +163,72 @@ def withhold_amounts(text: str) -> str:
     return "".join(parts)
 
 
+#: Every literal a trigger may start with (a sign as itself or as JSON escapes it, a word).
+_LITERALS = (
+    "$",
+    "€",
+    "£",
+    "¥",
+    "₹",
+    "\\u20ac",
+    "\\u00a3",
+    "\\u00a5",
+    "\\u20b9",
+    *_WORDS.split("|"),
+)
+
+
+def _triggered_tokens(tokens: set[str]) -> list[str]:
+    """The tokens (text between double quotes) where a trigger starts: each distinct token
+    is looked at once, with ``str.find`` (no token holds a quote, so a quote joins them)."""
+    joined = '"'.join(tokens)
+    lowered = joined.lower()
+    if len(lowered) != len(joined):
+        lowered = joined.translate(_ASCII_LOWER)
+    starts: set[int] = set()
+    for literal in _LITERALS:
+        index = lowered.find(literal)
+        while index != -1:
+            starts.add(index)
+            index = lowered.find(literal, index + 1)
+    hit: set[str] = set()
+    for start in starts:
+        if _TRIGGER.match(lowered, start):
+            left = joined.rfind('"', 0, start) + 1
+            right = joined.find('"', start)
+            hit.add(joined[left : right if right != -1 else len(joined)])
+    return sorted(hit)
+
+
+def may_hold_amounts(text: str) -> bool:
+    """False when ``text`` surely holds no amount; True when :func:`find_amounts` must look.
+
+    Artifacts repeat themselves (5,000 smoke records share their keys and most values), so
+    the text is cut at its double quotes and each distinct piece is looked at once. Every
+    amount starts in a piece that holds a trigger and is judged within that piece and the
+    two after it (``"response_cost": "0.01"``): those stretches of the text, each distinct
+    one once, are given to :func:`find_amounts`.
+    """
+    wrapped = f'"{text}"'
+    for token in _triggered_tokens(set(text.split('"'))):
+        needle = f'"{token}"'
+        stretches: set[str] = set()
+        index = wrapped.find(needle)
+        while index != -1:
+            first = index + len(needle) - 1  # the quote that closes the token
+            second = wrapped.find('"', first + 1)
+            third = wrapped.find('"', second + 1) if second != -1 else -1
+            stretches.add(wrapped[index + 1 : third if third != -1 else len(wrapped) - 1])
+            index = wrapped.find(needle, first)
+        if any(find_amounts(stretch) for stretch in stretches):
+            return True
+    return False
+
+
 def scan_text(path: Path, text: str) -> list[PricingClaim]:
     """Every amount in ``text`` (the content of ``path``), with its line number."""
+    if not may_hold_amounts(text):
+        return []
     found = find_amounts(text)
     if not found:
         return []

@@ -1,4 +1,7 @@
-"""Hooks that pytest-tagsmoke adds to pytest; implement them in a ``conftest.py``."""
+"""Hooks that pytest-tagsmoke adds to pytest; implement them in a ``conftest.py``.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
+"""
 
 from __future__ import annotations
 

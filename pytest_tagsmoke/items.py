@@ -2,6 +2,8 @@
 
 An item never sends anything itself: the session plans and sends the batch once, over the
 final selection; the item asks for its own outcome, judges it and reports.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

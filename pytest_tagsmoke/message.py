@@ -1,4 +1,7 @@
-"""The text a person reads when a scenario fails or its setup breaks."""
+"""The text a person reads when a scenario fails or its setup breaks.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
+"""
 
 from __future__ import annotations
 

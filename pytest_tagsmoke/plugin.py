@@ -5,6 +5,8 @@ installed, so it imports only the standard library and pytest. Everything that s
 requests or reads YAML is imported from :func:`pytest_configure`, and only when
 ``--tagsmoke`` (or ``--tagsmoke-audit``) is given. The demo fixture ``tagsmoke_gateway``
 is not here: it is the opt-in plugin :mod:`pytest_tagsmoke.reference.pytest_plugin`.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ or JSON header, the body's metadata — compared after trimming and case folding
 sending them is how a smoke test checks they are quarantined. An endpoint is refused when
 its host matches one of the profile's ``production_hosts`` patterns, compared without case,
 trailing dot, IPv6 brackets or port.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""The profile (``tagsmoke.yaml``): endpoint, credential, attach rules, policy, log store."""
+"""The profile (``tagsmoke.yaml``): endpoint, credential, attach rules, policy, log store.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
+"""
 
 from __future__ import annotations
 
@@ -169,6 +172,8 @@ class PollConfig:
     interval: float = 0.05
     max_interval: float = 1.0
     store_errors: int = 3
+    #: Log-store queries in flight at once (a store asked one id per query, or batches).
+    concurrency: int = 16
 
 
 DEFAULT_FIELDS: Mapping[str, FieldSpec] = {

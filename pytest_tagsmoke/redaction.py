@@ -7,6 +7,8 @@ profile marks it secret. Free text (failure messages, tracebacks, captured outpu
 scrubbed by *value*: a :class:`Redactor` knows every secret value, in every form it may
 take on its way out (URL-encoded, JSON- or repr-escaped, as a Basic credential), and
 replaces them all in one pass.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ sections, JUnit properties, smoke record and dry-run text are scrubbed of every 
 run knows (see :class:`~pytest_tagsmoke.redaction.Redactor`), and its failure text, sections
 and properties of every price or currency amount (the pricing guard). Nothing depends on a
 caller remembering to scrub.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

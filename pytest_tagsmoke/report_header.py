@@ -3,6 +3,8 @@
 
 Registered as its own plugin by :func:`pytest_tagsmoke.plugin.pytest_configure`, only when
 ``--tagsmoke`` is given, after the session object has loaded the profile.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

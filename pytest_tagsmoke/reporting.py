@@ -1,4 +1,7 @@
-"""pytest glue: what pytest saw of the scenarios, and the terminal's tagsmoke section."""
+"""pytest glue: what pytest saw of the scenarios, and the terminal's tagsmoke section.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
+"""
 
 from __future__ import annotations
 

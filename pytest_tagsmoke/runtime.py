@@ -2,6 +2,8 @@
 
 Made lazily, before the first scenario is sent, so ``--collect-only`` starts nothing. Knows
 nothing of pytest: a second front end (the audit) can drive it too.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations
@@ -87,11 +89,17 @@ class Dispatch:
 
 
 class Runtime:
-    def __init__(self, profile: Profile) -> None:
+    def __init__(self, profile: Profile, concurrency: int = 16) -> None:
         self.profile = profile
+        #: Requests to the gateway in flight at once.
+        self.concurrency = max(1, concurrency)
+        # One client for every send and poll: its pool keeps a connection alive for each
+        # thread that may use it at once, so no request pays a new TCP handshake.
         # TCP_NODELAY: small requests are not held back waiting for a delayed ACK.
+        pooled = max(self.concurrency, self.poll_concurrency)
         transport = httpx.HTTPTransport(
-            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+            limits=httpx.Limits(max_connections=pooled, max_keepalive_connections=pooled),
         )
         timeout = httpx.Timeout(
             profile.request_timeout, connect=min(CONNECT_TIMEOUT, profile.request_timeout)
@@ -103,6 +111,11 @@ class Runtime:
         self.sent: list[Dispatch] = []
 
     @property
+    def poll_concurrency(self) -> int:
+        """Log-store queries in flight at once (``poll.concurrency``)."""
+        return self.profile.poll.concurrency
+
+    @property
     def store(self) -> LogStore:
         if self._store is None:
             self._store = open_log_store(
@@ -111,6 +124,7 @@ class Runtime:
                 base_dir=self.profile.base_dir,
                 client=self.client,
                 policy=self.profile.policy,
+                concurrency=self.poll_concurrency,
             )
         return self._store
 

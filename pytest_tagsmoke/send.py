@@ -1,4 +1,7 @@
-"""Build a scenario's request (tags attached, fresh correlation id) and send it with httpx."""
+"""Build a scenario's request (tags attached, fresh correlation id) and send it with httpx.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
+"""
 
 from __future__ import annotations
 

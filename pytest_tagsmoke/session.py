@@ -4,6 +4,8 @@ It finds the profile and the scenario files, plans and sends the batch once (ove
 selection), hands each item its outcome, tallies what pytest saw and writes the artifacts.
 Collector and items: :mod:`pytest_tagsmoke.items`; the terminal section:
 :mod:`pytest_tagsmoke.reporting`; the sending and finding: :mod:`pytest_tagsmoke.runtime`.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations
@@ -274,7 +276,7 @@ class TagsmokeSession:
             )
             refusal = self._production_host(endpoint) if endpoint else None
             if endpoint and refusal is None:
-                self._runtime = Runtime(self.profile.with_endpoint(endpoint))
+                self._runtime = Runtime(self.profile.with_endpoint(endpoint), self.concurrency)
                 return self._runtime
             self._runtime_error = refusal or (
                 "no gateway endpoint is configured: set 'endpoint' in the profile, pass "

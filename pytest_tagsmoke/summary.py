@@ -1,6 +1,8 @@
 """What a run's smoke records add up to: the seed's four counts, totals, tag coverage.
 
 Pure functions over smoke records; :mod:`pytest_tagsmoke.artifacts` writes the results.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 Pure, no I/O: everything the judgement needs is passed in, so sending and verifying stay
 separate steps.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

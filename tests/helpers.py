@@ -67,3 +67,22 @@ def alias_bomb(levels: int = 9, width: int = 9) -> str:
     for level in range(1, levels):
         lines.append(f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * width) + "]")
     return "\n".join(lines) + "\n"
+
+
+#: Price and currency amounts the pricing guard must catch (tests of the guard and its speed).
+AMOUNTS = [
+    "$0.02",
+    "0.02 USD",
+    "€1,20",
+    "1,20 €",
+    "response_cost: 0.0001",
+    '"response_cost": 0.0001',
+    "USD 3",
+    "12 dollars",
+    "spend=12",
+    "fee: 3",
+    "costUSD: 0.1",
+    "amount_eur: 7",
+    "price: '$3'",
+    '{"total_cost": "\\u20ac1,20"}',  # as json.dumps writes a euro sign
+]

@@ -14,26 +14,11 @@ from pytest_tagsmoke.errors import TagsmokeFileError
 from pytest_tagsmoke.guard import find_amounts, scan_text, withhold_amounts
 from pytest_tagsmoke.profile import load_profile
 from pytest_tagsmoke.scenario import load_scenario_file
+from tests.helpers import AMOUNTS
 
 if TYPE_CHECKING:
     from pytest_tagsmoke.reference import ReferenceGateway
 
-AMOUNTS = [
-    "$0.02",
-    "0.02 USD",
-    "€1,20",
-    "1,20 €",
-    "response_cost: 0.0001",
-    '"response_cost": 0.0001',
-    "USD 3",
-    "12 dollars",
-    "spend=12",
-    "fee: 3",
-    "costUSD: 0.1",
-    "amount_eur: 7",
-    "price: '$3'",
-    '{"total_cost": "\\u20ac1,20"}',  # as json.dumps writes a euro sign
-]
 NOT_AMOUNTS = [
     "billing_unit: team-a",
     "cost_center: cc-42",

@@ -6,4 +6,6 @@ distinct tuple of mapped values (pushed down to SQL, DuckDB or a streaming reade
 policy judges each tuple once. The sample draws the seed's stratified records and fills the
 nine seed fields. Front ends: ``tagsmoke audit`` (:mod:`.cli`) and ``pytest --tagsmoke-audit``
 (:mod:`.pytest_items`).
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """

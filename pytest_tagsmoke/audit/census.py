@@ -5,6 +5,8 @@ values (dimensions, service, request class, day, whether the record is traceable
 record count and a token sum — and :func:`build_census` classifies each distinct tuple once
 with :func:`pytest_tagsmoke.policy.classify`, then weighs it by its count. The policy is
 never re-implemented in a query.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

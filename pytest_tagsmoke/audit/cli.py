@@ -2,6 +2,8 @@
 
 Exit status: 0 every check holds, 1 a check fails, 2 bad usage, bad files or a store that
 cannot be read (a setup problem, never a verdict).
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """The ``audit:`` section of the profile: window, sample, thresholds and the store to read.
 
 Validated with ``audit-config.schema.json``; every problem names the file, line and key.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

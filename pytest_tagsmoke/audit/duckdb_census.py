@@ -3,6 +3,8 @@ and sample queries as SQL stores, over a view of the files.
 
 JSONL is read as one text column per line, so a malformed line is counted, never fatal;
 each valid line is parsed once into the list of mapped values.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 """The audit's files in the run folder: audit_summary.json, audit_sample.jsonl,
 coverage_by_dimension.csv, drift.csv, and a section of summary.md (and of the CI job
-summary). Usage is reported in tokens; no cost, price or currency figure is written."""
+summary). Usage is reported in tokens; no cost, price or currency figure is written.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
+"""
 
 from __future__ import annotations
 

@@ -4,6 +4,8 @@ Reproducible: a record's place in the draw is the MD5 of ``seed|id|timestamp|sou
 the same hex string in Python, SQLite (a registered function), PostgreSQL, DuckDB and the
 other engines' renderings — and each stratum takes its records with the smallest keys. The
 same seed over the same records gives the same sample, whatever the store.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ Fields are SQL expressions in the store's dialect (``json_extract(tags, '$.owner
 SQLite, ``tags ->> 'owner'`` in PostgreSQL); the queries are rendered by sqlglot. Values
 reach SQL only as literals sqlglot quotes; the connection is read-only where the engine
 allows it.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

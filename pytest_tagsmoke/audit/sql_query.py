@@ -6,6 +6,8 @@ The census query groups by the distinct values of the mapped fields plus the day
 whether the record is traceable, and returns a count and a token sum per group: what
 crosses the wire grows with tag cardinality, not with traffic. It never judges a record;
 :func:`pytest_tagsmoke.policy.classify` does, in Python, once per group.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

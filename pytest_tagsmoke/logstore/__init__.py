@@ -2,6 +2,8 @@
 
 Three kinds: ``http`` (a JSON API), ``jsonl`` (a file a gateway or log shipper appends to)
 and ``sql`` (SQLite, or PostgreSQL with the ``postgres`` extra).
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ class LogStore(Protocol):
     def fetch_many(self, correlation_ids: Sequence[str]) -> dict[str, LogRecord]:
         """The records found for ``correlation_ids`` (absent ids: not there yet)."""
 
+    def probe(self, correlation_ids: Sequence[str]) -> dict[str, LogRecord]:
+        """One poll tick's ask: like :meth:`fetch_many`, but it may skip ids that are
+        unlikely to be there yet (they are asked with :meth:`fetch_many` at the deadline)."""
+
     def bucket_counts(self) -> dict[str, int] | None:
         """Records per bucket, or None where the store cannot count."""
 
@@ -64,8 +70,10 @@ def open_log_store(
     base_dir: Path,
     client: httpx.Client,
     policy: TagPolicy,
+    concurrency: int = 16,
 ) -> LogStore:
-    """The adapter for ``config.kind``; drivers are imported only when used."""
+    """The adapter for ``config.kind``; drivers are imported only when used. An HTTP store
+    runs up to ``concurrency`` queries at once on ``client``."""
     from pytest_tagsmoke.logstore.mapping import FieldMapper
 
     mapper = FieldMapper(config.fields, policy.aliases)
@@ -79,4 +87,4 @@ def open_log_store(
         return SqlLogStore(config, base_dir, mapper)
     from pytest_tagsmoke.logstore.http import HttpLogStore
 
-    return HttpLogStore(config, endpoint, client, mapper)
+    return HttpLogStore(config, endpoint, client, mapper, concurrency)

@@ -2,6 +2,8 @@
 
 A hostile or broken store (a 50 MB answer, an answer nested 100,000 deep) is a clear setup
 error, not a memory blow-up or a RecursionError.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

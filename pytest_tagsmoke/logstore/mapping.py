@@ -4,6 +4,8 @@ Each mapped field is a JMESPath expression, optionally followed by a decoding st
 shapes gateways really log: JSON inside a string (Cloudflare's ``metadata``), ``key:value``
 tag lists (LiteLLM's ``request_tags``), header maps whose key case varies (Helicone's
 ``request_properties``, Kong's ``request.headers``).
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""``python -m pytest_tagsmoke.reference``: run the reference gateway in the foreground."""
+"""``python -m pytest_tagsmoke.reference``: run the reference gateway in the foreground.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
+"""
 
 from __future__ import annotations
 

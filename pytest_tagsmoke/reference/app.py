@@ -4,6 +4,8 @@ It never calls a provider: every chat completion gets a canned answer. Routing f
 fixed, simple policy (missing required tag -> ``untagged``; unapproved environment ->
 ``quarantine``; shared-cost owner -> ``shared``), written independently of the harness's
 own classification so that one cannot hide a bug in the other.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ copy.
 
 ``python -m pytest_tagsmoke.reference.history --db tagsmoke-reference.sqlite`` fills a file
 and prints what it wrote.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Run the reference gateway with uvicorn on a background thread, bound to 127.0.0.1."""
+"""Run the reference gateway with uvicorn on a background thread, bound to 127.0.0.1.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
+"""
 
 from __future__ import annotations
 

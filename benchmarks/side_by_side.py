@@ -1,0 +1,402 @@
+"""The same smoke scenarios through pytest-tagsmoke, Step CI and Tavern, side by side.
+
+Each scenario sends one tagged chat request and then waits for its log record. Gateways:
+
+- ``stdlib``: a standard-library HTTP gateway whose log store shows a record ``--lag``
+  seconds after its request and has no batch endpoint (one id per GET,
+  ``/logs/records/<id>``, 404 until then). Every runner polls it.
+- ``reference``: the bundled reference gateway's batched path (``?ids=a,b,c``) with the
+  same lag, through the repository's own ``tagsmoke.yaml`` (pytest-tagsmoke only).
+
+Figures per cell: whole-process wall time (median of ``--runs``, the runners in alternating
+order), peak memory of the process tree (``os.wait4``'s ``ru_maxrss``), lost results
+(scenarios not reported passed) and the gateway's chat requests (must equal N).
+
+    python benchmarks/side_by_side.py --quick            # N=20,200 at lag 2 s; 5 runs
+    python benchmarks/side_by_side.py                    # everything (long)
+    python benchmarks/side_by_side.py --sizes 5000 --lags 2 --runners tagsmoke --runs 3
+
+Step CI (npm ``stepci``, pinned) is installed into ``.bench/node_modules`` on first use and
+run with ``STEPCI_DISABLE_ANALYTICS=1`` (offline it otherwise hangs on its telemetry).
+Tavern (pinned, with ``pytest<9``: it does not import under pytest 9) gets its own venv,
+``.bench/tavern-venv``; it waits one lag per test (~50 s at N = 20), so it runs at N = 20
+only and ``--tavern-runs`` times (default 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH = REPO / ".bench"
+STEPCI_VERSION = "2.8.2"
+TAVERN_VERSION = "3.7.1"
+TAGS = {"owner": "team-search", "environment": "staging", "use_case": "semantic-search"}
+BODY = {"model": "gpt-4o-mini", "max_tokens": 1, "messages": [{"role": "user", "content": "hi"}]}
+#: Polling of the baseline tools: every 0.25 s, up to lag + 10 s.
+POLL_EVERY = 0.25
+
+
+# -- the stdlib gateway ------------------------------------------------------------------
+@dataclass
+class _Log:
+    lag: float
+    records: dict[str, tuple[float, dict[str, Any]]] = field(default_factory=dict)
+    chat: int = 0
+    reads: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: each runner may reuse its connections
+    log: _Log
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+    def _answer(self, status: int, document: Any) -> None:
+        data = json.dumps(document).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        self.rfile.read(length)
+        cid = self.headers.get("x-correlation-id") or uuid.uuid4().hex
+        tags = {
+            "owner": self.headers.get("x-tag-owner"),
+            "environment": self.headers.get("x-tag-environment"),
+            "use_case": self.headers.get("x-tag-use-case"),
+        }
+        record = {
+            "correlation_id": cid,
+            "tags": tags,
+            "bucket": "attributed" if all(tags.values()) else "unattributed",
+            "received_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "source_record": f"stdlib:{cid}",
+        }
+        with self.log.lock:
+            self.log.chat += 1
+            self.log.records[cid] = (time.monotonic() + self.log.lag, record)
+        self._answer(200, {"id": cid, "object": "chat.completion", "choices": []})
+
+    def do_GET(self) -> None:
+        prefix = "/logs/records/"
+        if not self.path.startswith(prefix):
+            self._answer(404, {"error": "not found"})
+            return
+        cid = self.path[len(prefix) :]
+        with self.log.lock:
+            self.log.reads += 1
+            entry = self.log.records.get(cid)
+        if entry is None or entry[0] > time.monotonic():
+            self._answer(404, {"error": "not yet"})
+        else:
+            self._answer(200, entry[1])
+
+
+class StdlibGateway:
+    def __init__(self, lag: float) -> None:
+        self.log = _Log(lag)
+        handler = type("Handler", (_Handler,), {"log": self.log})
+        ThreadingHTTPServer.request_queue_size = 1024
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        # A client that drops its keep-alive connection is no error worth a traceback.
+        self.server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> StdlibGateway:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+# -- measuring one process ---------------------------------------------------------------
+@dataclass
+class Run:
+    wall: float
+    peak_mb: float
+    passed: int
+    requests: int
+    output: str
+
+
+def _measure(
+    argv: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> tuple[float, float, str]:
+    """Wall seconds, peak resident MB of the process tree, and its output."""
+    out = cwd / f"output-{uuid.uuid4().hex[:6]}.txt"
+    with out.open("w") as sink:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT)
+        _, _, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+    process.returncode = 0
+    return wall, usage.ru_maxrss / 1024, out.read_text(errors="replace")
+
+
+def _passed(output: str) -> int:
+    """Scenarios reported passed: Step CI's ``Tests: F failed, P passed``, else pytest's
+    closing ``P passed``."""
+    stepci = re.search(r"Tests: \d+ failed, (\d+) passed", output)
+    if stepci:
+        return int(stepci.group(1))
+    closing = re.findall(r"(\d+) passed", output[-500:])
+    return int(closing[-1]) if closing else 0
+
+
+# -- pytest-tagsmoke ---------------------------------------------------------------------
+def _tagsmoke_project(root: Path, count: int, lag: float, batched: bool) -> None:
+    profile = (REPO / "tagsmoke.yaml").read_text()
+    if not batched:
+        profile = profile.replace(
+            'record_url: "{endpoint}/logs/records?ids={correlation_ids}"',
+            'record_url: "{endpoint}/logs/records/{correlation_id}"',
+        )
+        profile = re.sub(r"\n  (id_field|counts_url):[^\n]*", "", profile)
+    profile = profile.replace("  timeout: 10\n", f"  timeout: {lag + 10:g}\n")
+    (root / "tagsmoke.yaml").write_text(profile)
+    (root / "scenarios").mkdir()
+    values = ", ".join(f"b{i:05d}" for i in range(count))
+    (root / "scenarios" / "bench.yaml").write_text(
+        "scenarios:\n"
+        "  - name: 'request {n} is attributed'\n"
+        "    path: happy\n"
+        f"    tags: {json.dumps(TAGS)}\n"
+        f"    expand: {{n: [{values}]}}\n"
+    )
+
+
+def run_tagsmoke(
+    root: Path, url: str, count: int, lag: float, batched: bool
+) -> tuple[float, float, str]:
+    _tagsmoke_project(root, count, lag, batched)
+    argv = [
+        sys.executable, "-m", "pytest", "--tagsmoke", f"--tagsmoke-endpoint={url}", "-q",
+        "-p", "no:cacheprovider",
+        # The dev environment's hypothesis plugin imports hypothesis at every run's end.
+        "-p", "no:hypothesispytest",
+    ]  # fmt: skip
+    return _measure(argv, root)
+
+
+# -- Step CI -----------------------------------------------------------------------------
+def _stepci() -> Path:
+    binary = BENCH / "node_modules" / "stepci" / "dist" / "index.js"
+    if not binary.exists():
+        print(f"(installing stepci@{STEPCI_VERSION} into {BENCH} ...)", flush=True)
+        BENCH.mkdir(exist_ok=True)
+        subprocess.run(
+            ["npm", "install", "--prefix", str(BENCH), "--no-audit", "--no-fund",
+             f"stepci@{STEPCI_VERSION}"],
+            check=True, env={**os.environ, "STEPCI_DISABLE_ANALYTICS": "1"},
+        )  # fmt: skip
+    return binary
+
+
+def run_stepci(root: Path, url: str, count: int, lag: float) -> tuple[float, float, str]:
+    binary = _stepci()
+    retries = int((lag + 10) / POLL_EVERY)
+    tests: dict[str, Any] = {}
+    nonce = uuid.uuid4().hex[:8]
+    for i in range(count):
+        cid = f"stepci-{nonce}-{i:05d}"
+        headers = {"Authorization": "Bearer <API_KEY_PLACEHOLDER>", "x-correlation-id": cid}
+        headers |= {f"x-tag-{k.replace('_', '-')}": v for k, v in TAGS.items()}
+        tests[f"smoke_{i:05d}"] = {
+            "steps": [
+                {
+                    "name": "send a tagged request",
+                    "http": {
+                        "url": f"{url}/v1/chat/completions",
+                        "method": "POST",
+                        "headers": headers,
+                        "json": BODY,
+                        "check": {"status": 200},
+                    },
+                },
+                {
+                    "name": "find its log record",
+                    "retries": {"count": retries, "interval": int(POLL_EVERY * 1000)},
+                    "http": {
+                        "url": f"{url}/logs/records/{cid}",
+                        "method": "GET",
+                        "check": {"status": 200, "jsonpath": {"$.bucket": "attributed"}},
+                    },
+                },
+            ]
+        }
+    workflow = {"version": "1.1", "name": "tagsmoke side by side", "tests": tests}
+    (root / "workflow.json").write_text(json.dumps(workflow))
+    env = {**os.environ, "STEPCI_DISABLE_ANALYTICS": "1"}
+    return _measure(["node", str(binary), "run", "workflow.json"], root, env)
+
+
+# -- Tavern ------------------------------------------------------------------------------
+def _tavern_python() -> Path:
+    venv = BENCH / "tavern-venv"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        print(f"(making {venv} with tavern=={TAVERN_VERSION} and pytest<9 ...)", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", f"tavern=={TAVERN_VERSION}", "pytest<9"],
+            check=True,
+        )
+    return python
+
+
+def run_tavern(root: Path, url: str, count: int, lag: float) -> tuple[float, float, str]:
+    python = _tavern_python()
+    nonce = uuid.uuid4().hex[:8]
+    retries = int((lag + 10) / POLL_EVERY)
+    headers = "\n".join(f"        x-tag-{k.replace('_', '-')}: {v}" for k, v in TAGS.items())
+    for i in range(count):
+        cid = f"tavern-{nonce}-{i:05d}"
+        (root / f"test_smoke_{i:05d}.tavern.yaml").write_text(f"""\
+test_name: smoke {i}
+stages:
+  - name: send a tagged request
+    request:
+      url: {url}/v1/chat/completions
+      method: POST
+      headers:
+        Authorization: "Bearer <API_KEY_PLACEHOLDER>"
+        x-correlation-id: {cid}
+{headers}
+      json: {json.dumps(BODY)}
+    response:
+      status_code: 200
+  - name: find its log record
+    max_retries: {retries}
+    delay_after: {POLL_EVERY}
+    request:
+      url: {url}/logs/records/{cid}
+      method: GET
+    response:
+      strict: [json:off]
+      status_code: 200
+      json:
+        bucket: attributed
+""")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    return _measure([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"], root, env)
+
+
+# -- the table ---------------------------------------------------------------------------
+RUNNERS = ("tagsmoke", "tagsmoke-batched", "stepci", "tavern")
+LABELS = {
+    "tagsmoke": "pytest-tagsmoke (one id per GET)",
+    "tagsmoke-batched": "pytest-tagsmoke (reference gateway, batched)",
+    "stepci": f"Step CI {STEPCI_VERSION}",
+    "tavern": f"Tavern {TAVERN_VERSION}",
+}
+
+
+def one_run(runner: str, count: int, lag: float) -> Run:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        if runner == "tagsmoke-batched":
+            from pytest_tagsmoke.reference import ReferenceGateway
+
+            with ReferenceGateway(root / "log.sqlite", ingest_delay=lag) as reference:
+                wall, peak, output = run_tagsmoke(root, reference.url, count, lag, batched=True)
+                requests = reference.stats["chat"]
+        else:
+            with StdlibGateway(lag) as gateway:
+                if runner == "tagsmoke":
+                    wall, peak, output = run_tagsmoke(root, gateway.url, count, lag, False)
+                elif runner == "stepci":
+                    wall, peak, output = run_stepci(root, gateway.url, count, lag)
+                else:
+                    wall, peak, output = run_tavern(root, gateway.url, count, lag)
+                requests = gateway.log.chat
+        return Run(wall, peak, _passed(output), requests, output)
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[20, 200, 5000])
+    parser.add_argument("--lags", type=float, nargs="+", default=[2.0, 10.0])
+    parser.add_argument("--runners", nargs="+", choices=RUNNERS, default=list(RUNNERS))
+    parser.add_argument("--runs", type=int, default=5, help="runs per cell (median)")
+    parser.add_argument("--tavern-runs", type=int, default=1)
+    parser.add_argument("--tavern-sizes", type=int, nargs="+", default=[20])
+    parser.add_argument(
+        "--quick", action="store_true", help="N = 20 and 200 at lag 2 s (Tavern at 20, once)"
+    )
+    parser.add_argument("--show-output", action="store_true", help="print a failed run's tail")
+    args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.lags = [20, 200], [2.0]
+
+    print(
+        f"machine: {platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; "
+        f"date {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+        f"load average at start {_load()}"
+    )
+    print(
+        f"floor = lag + 0.3 s (interpreter start-up and one poll tick); runs per cell {args.runs}"
+    )
+    print(
+        "| N | lag (s) | runner | wall median (s) | min-max (s) | peak MB | lost | requests "
+        "| runs | load |"
+    )
+    print("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for lag in args.lags:
+        for count in args.sizes:
+            runners = [r for r in args.runners if r != "tavern" or count in args.tavern_sizes]
+            results: dict[str, list[Run]] = {r: [] for r in runners}
+            runs = {r: (args.tavern_runs if r == "tavern" else args.runs) for r in runners}
+            for i in range(max(runs.values(), default=0)):
+                order = runners[i % len(runners) :] + runners[: i % len(runners)]
+                for runner in order:
+                    if len(results[runner]) < runs[runner]:
+                        results[runner].append(one_run(runner, count, lag))
+            for runner in runners:
+                cell = results[runner]
+                walls = [r.wall for r in cell]
+                lost = max(count - r.passed for r in cell)
+                print(
+                    f"| {count} | {lag:g} | {LABELS[runner]} | {statistics.median(walls):.2f} | "
+                    f"{min(walls):.2f}-{max(walls):.2f} | {max(r.peak_mb for r in cell):.0f} | "
+                    f"{lost} | {max(r.requests for r in cell)} | {len(cell)} | {_load()} |",
+                    flush=True,
+                )
+                if lost and args.show_output:
+                    print(cell[-1].output[-3000:])
+
+
+if __name__ == "__main__":
+    main()
