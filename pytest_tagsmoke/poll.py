@@ -5,6 +5,8 @@ PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import tenacity
@@ -13,7 +15,7 @@ from tenacity.stop import stop_base
 from pytest_tagsmoke.logstore import LogRecord, LogStore, LogStoreError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from pytest_tagsmoke.profile import PollConfig
 
@@ -31,8 +33,25 @@ class _StoreErrorBudget(stop_base):
         return self.errors >= self.budget
 
 
+@dataclass(frozen=True)
+class PollProgress:
+    """Where a wait stands after one tick: told to the front end (a progress line)."""
+
+    expected: int
+    found: int
+    waited: float  # seconds since the wait began
+    seconds_left: float
+
+    @property
+    def outstanding(self) -> int:
+        return self.expected - self.found
+
+
 def wait_for_records(
-    store: LogStore, lookup_ids: Sequence[str], poll: PollConfig
+    store: LogStore,
+    lookup_ids: Sequence[str],
+    poll: PollConfig,
+    on_progress: Callable[[PollProgress], None] | None = None,
 ) -> dict[str, LogRecord]:
     """Poll until every id's record appears or ``poll.timeout`` passes.
 
@@ -43,13 +62,20 @@ def wait_for_records(
     found record's verdict is final, never retried into a pass. "Not yet" answers are
     retried until the deadline; store errors only ``poll.store_errors`` times, then
     :class:`LogStoreError` is raised (a setup problem, not a tagging verdict).
+    ``on_progress`` hears after every tick how many records are found and how long is left.
     """
     found: dict[str, LogRecord] = {}  # an id still absent at the deadline: missing_trace
     outstanding = list(dict.fromkeys(lookup_ids))
 
+    expected = len(outstanding)
+    started = time.monotonic()
+
     def tick() -> int:
         found.update(store.probe(outstanding))
         outstanding[:] = [i for i in outstanding if i not in found]
+        if on_progress is not None:
+            waited = time.monotonic() - started
+            on_progress(PollProgress(expected, len(found), waited, max(0.0, poll.timeout - waited)))
         return len(outstanding)
 
     if not outstanding:

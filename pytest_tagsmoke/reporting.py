@@ -5,6 +5,7 @@ PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,7 @@ if TYPE_CHECKING:
     import pytest
 
     from pytest_tagsmoke.artifacts import RunArtifacts
+    from pytest_tagsmoke.poll import PollProgress
 
 MAX_NOTES = 10
 
@@ -94,3 +96,31 @@ def write_terminal_summary(
         )
         for claim in artifacts.claims:
             write(f"  {claim}", red=True)
+
+
+class WaitingLine:
+    """While the run waits on the log store's lag, a line now and then: found, outstanding,
+    time left. Nothing for a wait shorter than ``first_after`` seconds; at most one line
+    every ``every`` seconds; the front end passes none under ``-q``."""
+
+    def __init__(
+        self, terminal: pytest.TerminalReporter, first_after: float = 1.0, every: float = 2.0
+    ) -> None:
+        self.terminal = terminal
+        self.first_after = first_after
+        self.every = every
+        self._last_line = float("-inf")
+
+    def __call__(self, progress: PollProgress) -> None:
+        now = time.monotonic()
+        if (
+            progress.outstanding == 0
+            or progress.waited < self.first_after
+            or now - self._last_line < self.every
+        ):
+            return
+        self._last_line = now
+        self.terminal.write_line(
+            f"tagsmoke: waiting for {progress.expected} log records: {progress.found} found, "
+            f"{progress.outstanding} outstanding, {progress.seconds_left:.0f} s left"
+        )

@@ -34,8 +34,9 @@ from pytest_tagsmoke.send import (
 from pytest_tagsmoke.verify import expected_classification
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
+    from pytest_tagsmoke.poll import PollProgress
     from pytest_tagsmoke.profile import Profile
     from pytest_tagsmoke.scenario import Scenario
 
@@ -91,6 +92,8 @@ class Dispatch:
 class Runtime:
     def __init__(self, profile: Profile, concurrency: int = 16) -> None:
         self.profile = profile
+        #: Told after every poll tick how the wait for records stands (a progress line).
+        self.on_poll_progress: Callable[[PollProgress], None] | None = None
         #: Requests to the gateway in flight at once.
         self.concurrency = max(1, concurrency)
         # One client for every send and poll: its pool keeps a connection alive for each
@@ -186,7 +189,10 @@ class Runtime:
             return
         try:
             found = wait_for_records(
-                self.store, [d.lookup_id for d in waiting if d.lookup_id], self.profile.poll
+                self.store,
+                [d.lookup_id for d in waiting if d.lookup_id],
+                self.profile.poll,
+                self.on_poll_progress,
             )
         except LogStoreError as exc:
             for d in waiting:

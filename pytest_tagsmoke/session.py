@@ -26,7 +26,7 @@ from pytest_tagsmoke.profile import (
     has_pyproject_table,
     load_profile,
 )
-from pytest_tagsmoke.reporting import RunTally, write_terminal_summary
+from pytest_tagsmoke.reporting import RunTally, WaitingLine, write_terminal_summary
 from pytest_tagsmoke.runtime import Dispatch, Runtime
 
 if TYPE_CHECKING:
@@ -264,6 +264,14 @@ class TagsmokeSession:
     def production_refusal(self, scenario: Scenario) -> str | None:
         return None if self.allow_production else environment_refusal(scenario, self.profile)
 
+    def _waiting_line(self) -> WaitingLine | None:
+        """The progress line while records are awaited; none under ``-q`` or without a
+        terminal."""
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is None or self.config.option.verbose < 0:
+            return None
+        return WaitingLine(terminal)
+
     # -- runtime -------------------------------------------------------------------------
     def runtime(self) -> Runtime:
         if self._runtime is not None:
@@ -277,6 +285,7 @@ class TagsmokeSession:
             refusal = self._production_host(endpoint) if endpoint else None
             if endpoint and refusal is None:
                 self._runtime = Runtime(self.profile.with_endpoint(endpoint), self.concurrency)
+                self._runtime.on_poll_progress = self._waiting_line()
                 return self._runtime
             self._runtime_error = refusal or (
                 "no gateway endpoint is configured: set 'endpoint' in the profile, pass "
