@@ -20,6 +20,7 @@ from pytest_tagsmoke._rules import (
 from pytest_tagsmoke._validate import schema_problems
 from pytest_tagsmoke._yaml import YamlMap, decode, format_key_path, load_yaml, locate
 from pytest_tagsmoke.errors import Problem, TagsmokeFileError
+from pytest_tagsmoke.ledger import DEFAULT_REVIEW_MAX_AGE_DAYS, load_ledger
 from pytest_tagsmoke.logstore.bounded import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH
 from pytest_tagsmoke.logstore.mapping import FieldSpec
 from pytest_tagsmoke.policy import (
@@ -199,6 +200,9 @@ class Profile:
     public_query_params: tuple[str, ...] = ()
     #: Header names whose values are secret, besides names that look secret.
     secret_headers: tuple[str, ...] = ()
+    #: The owner ledger file (``policy.ledger``), and the review age validate allows.
+    ledger_path: Path | None = None
+    ledger_review_max_age_days: int = DEFAULT_REVIEW_MAX_AGE_DAYS
 
     @property
     def base_dir(self) -> Path:
@@ -275,7 +279,40 @@ def load_profile(
     problems = check_sent_values(values, ctx)
     if problems:
         raise TagsmokeFileError(problems)
-    return _build(path, values)
+    return _with_ledger(_build(path, values), document, values)
+
+
+def _with_ledger(profile: Profile, document: Any, values: Mapping[str, Any]) -> Profile:
+    """The profile with its owner ledger read (``policy.ledger``), if it names one."""
+    policy_values = values.get("policy", {})
+    name = policy_values.get("ledger")
+    if not name:
+        return profile
+    ledger_path = profile.base_dir / name
+    if not ledger_path.is_file():
+        line, column = locate(document, ["policy", "ledger"])
+        raise TagsmokeFileError(
+            [
+                Problem(
+                    profile.path,
+                    line,
+                    column,
+                    "policy.ledger",
+                    f"the owner ledger {name!r} does not exist (looked for {ledger_path})",
+                    "create it (see docs/ledger.md) or fix the path, relative to the profile",
+                )
+            ]
+        )
+    entries = load_ledger(ledger_path)
+    policy = dataclasses.replace(profile.policy, ledger=entries, ledger_source=ledger_path.name)
+    return dataclasses.replace(
+        profile,
+        policy=policy,
+        ledger_path=ledger_path,
+        ledger_review_max_age_days=policy_values.get(
+            "ledger_review_max_age_days", DEFAULT_REVIEW_MAX_AGE_DAYS
+        ),
+    )
 
 
 # Values that travel in a header (ASCII only) or a URL; each is stripped of surrounding

@@ -48,6 +48,9 @@ def build_smoke_record(
     stopped before it was judged (why); the record fails with no reason, nothing claimed.
     """
     owner = scenario.tags.get("owner")
+    # The owner the record is charged to: the record's (a gateway may derive it from the
+    # caller's key), else the one sent.
+    charged = (record.get("owner") if record else None) or owner
     if verdict is not None:
         failure_reason = verdict.failure_reason
         problems = [f"{f.reason}: {f.detail}" for f in verdict.findings]
@@ -67,6 +70,7 @@ def build_smoke_record(
         "result": "pass" if failure_reason is None and unverified is None else "fail",
         "failure_reason": failure_reason,
         "follow_up_owner": policy.follow_up_owner(owner),
+        "mapped_owner": policy.mapped_owner(charged),
         "scenario": scenario.name,
         "scenario_id": scenario.id,
         "scenario_file": f"{scenario.file.name}:{scenario.line}",

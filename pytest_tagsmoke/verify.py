@@ -334,7 +334,7 @@ def _policy_detail(reason: str, record: LogRecord, policy: TagPolicy) -> str:
             "environment", record.get("environment"), policy
         )
     if reason == "missing_owner":
-        return f"owner {record.get('owner')!r} is not in the policy's owner map"
+        return policy.owner_fix(record.get("owner"))
     if reason == "shared_cost_rule_needed":
         return f"owner {record.get('owner')!r} is shared cost: a documented rule is needed"
     return reason.replace("_", " ")
