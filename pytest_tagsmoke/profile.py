@@ -239,9 +239,12 @@ class Profile:
         """Whether a request header's value is a secret (looks secret, or is listed)."""
         return is_secret_header(name, self.secret_headers)
 
-    def authorization_value(self) -> str:
+    def authorization_value(self, credential: str | None = None) -> str:
+        """The credential header's value: the profile's credential, or ``credential`` (a
+        scenario's own), after the profile's scheme."""
+        credential = self.credential if credential is None else credential
         scheme = self.credential_scheme.strip()
-        return f"{scheme} {self.credential}" if scheme else self.credential
+        return f"{scheme} {credential}" if scheme else credential
 
 
 def load_profile(
@@ -272,7 +275,7 @@ def load_profile(
     )
     if problems:
         raise TagsmokeFileError(problems)
-    ctx = _Context(path, document, env, problems)
+    ctx = InterpolationContext(path, document, env, problems)
     values = _interpolate(document, [], ctx)
     if problems and require_env:
         raise TagsmokeFileError(problems)
@@ -351,7 +354,7 @@ def _bad_character(text: str, *, header: bool) -> tuple[int, str] | None:
     return None
 
 
-def check_sent_values(values: dict[str, Any], ctx: _Context) -> list[Problem]:
+def check_sent_values(values: dict[str, Any], ctx: InterpolationContext) -> list[Problem]:
     """Strip the credential, auth and URL values; a character a header or URL cannot carry
     is a problem naming the environment variable it came from, never showing the value."""
     problems: list[Problem] = []
@@ -370,7 +373,7 @@ def check_sent_values(values: dict[str, Any], ctx: _Context) -> list[Problem]:
 
 
 def _check_one(
-    value: str, key_path: tuple[str | int, ...], ctx: _Context, problems: list[Problem]
+    value: str, key_path: tuple[str | int, ...], ctx: InterpolationContext, problems: list[Problem]
 ) -> str:
     header = any(_matches(key_path, p) for p in _HEADER_VALUES)
     if not header and not any(_matches(key_path, p) for p in _URL_VALUES):
@@ -392,7 +395,7 @@ def _check_one(
 
 
 def _sent_value_problem(
-    ctx: _Context,
+    ctx: InterpolationContext,
     key_path: tuple[str | int, ...],
     position: int,
     what: str,
@@ -493,7 +496,7 @@ def _load_pyproject_table(path: Path) -> Any:
 
 
 @dataclass
-class _Context:
+class InterpolationContext:
     path: Path
     document: YamlMap
     env: Mapping[str, str]
@@ -502,7 +505,7 @@ class _Context:
     sources: dict[tuple[str | int, ...], list[str]] = field(default_factory=dict)
 
 
-def _interpolate(value: Any, key_path: list[str | int], ctx: _Context) -> Any:
+def _interpolate(value: Any, key_path: list[str | int], ctx: InterpolationContext) -> Any:
     """Replace ``${VAR}`` and ``${VAR:-default}`` in every string of the document."""
     if isinstance(value, dict):
         return {k: _interpolate(v, [*key_path, k], ctx) for k, v in value.items()}
@@ -510,6 +513,12 @@ def _interpolate(value: Any, key_path: list[str | int], ctx: _Context) -> Any:
         return [_interpolate(v, [*key_path, i], ctx) for i, v in enumerate(value)]
     if not isinstance(value, str):
         return value
+    return interpolate_text(value, key_path, ctx)
+
+
+def interpolate_text(value: str, key_path: list[str | int], ctx: InterpolationContext) -> str:
+    """``value`` with ``${VAR}`` and ``${VAR:-default}`` replaced; an unset variable without
+    a default is a problem in ``ctx`` (located at ``key_path``) and becomes ``<VAR>``."""
 
     def substitute(match: re.Match[str]) -> str:
         name, default = match.group("name"), match.group("default")

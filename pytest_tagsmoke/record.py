@@ -69,7 +69,7 @@ def build_smoke_record(
         "source_record": record.get("source_record") if record else None,
         "result": "pass" if failure_reason is None and unverified is None else "fail",
         "failure_reason": failure_reason,
-        "follow_up_owner": policy.follow_up_owner(owner),
+        "follow_up_owner": policy.follow_up_owner(owner or charged),
         "mapped_owner": policy.mapped_owner(charged),
         "scenario": scenario.name,
         "scenario_id": scenario.id,

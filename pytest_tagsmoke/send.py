@@ -93,7 +93,11 @@ def build_request(profile: Profile, scenario: Scenario, correlation_id: str) -> 
     """The exact request for ``scenario``; sends nothing."""
     spec = scenario.request
     headers = dict(spec.headers)
-    headers[profile.credential_header] = profile.authorization_value()
+    if scenario.credential is not None:
+        headers[profile.credential_header] = profile.authorization_value(scenario.credential)
+    elif profile.credential_header.casefold() not in {name.casefold() for name in headers}:
+        # A scenario's own credential header (from the environment) is sent as written.
+        headers[profile.credential_header] = profile.authorization_value()
     correlation = profile.correlation
     if correlation.header:
         headers[correlation.header] = correlation_id

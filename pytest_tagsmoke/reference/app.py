@@ -73,6 +73,9 @@ class Faults:
     #: Those failed answers are logged too, tags and all, one record per attempt (LiteLLM
     #: logs a failure record for a 429 it answers).
     log_failures: bool = False
+    #: Keys the gateway retired are still accepted and their traffic attributed to the
+    #: key's old owner ("key rotation orphans usage": it lands in a team's total).
+    attribute_retired_keys: bool = False
     #: Seconds the gateway waits before answering a chat request.
     slow: float = 0.0
     #: Random ingestion lag, uniform in [0, ingest_jitter] seconds, on top of ingest_delay.
@@ -91,6 +94,13 @@ class GatewayConfig:
     environments: frozenset[str] = APPROVED_ENVIRONMENTS
     required: tuple[str, ...] = REQUIRED_DIMENSIONS
     shared_owners: frozenset[str] = frozenset({"platform-shared"})
+    #: API key -> owner: a request without an owner tag is tagged with its key's owner
+    #: (identity-derived attribution).
+    key_owners: dict[str, str] = field(default_factory=dict)
+    #: Keys taken out of service (rotated): refused with 401, or, with
+    #: ``retired_keys_untagged``, served and logged untagged, never attributed.
+    retired_keys: dict[str, str] = field(default_factory=dict)
+    retired_keys_untagged: bool = False
     #: Requests served, by kind: ``chat``, ``log_reads`` (record and count reads).
     stats: Counter[str] = field(default_factory=Counter)
     #: The correlation id of every chat request received, in order.
@@ -116,6 +126,13 @@ def _read_tags(
             tags[dimension] = value
             sources[dimension] = "header"
     return tags, sources
+
+
+def _api_key(request: Request) -> str:
+    """The caller's key: the Authorization header without its scheme."""
+    value = request.headers.get("authorization", "")
+    scheme, _, key = value.partition(" ")
+    return key.strip() if key and scheme.lower() == "bearer" else value.strip()
 
 
 def _route(tags: dict[str, str], config: GatewayConfig) -> tuple[str, str | None, str | None]:
@@ -212,6 +229,22 @@ def create_app(db: LogStoreDB, config: GatewayConfig) -> Starlette:
         correlation_id = request.headers.get(CORRELATION_HEADER) or f"ref-{uuid.uuid4().hex}"
         config.received.append(correlation_id)
         tags, sources = _read_tags(request, body, faults)
+        key = _api_key(request)
+        if key in config.retired_keys:
+            if faults.attribute_retired_keys:
+                tags.setdefault("owner", config.retired_keys[key])
+                sources.setdefault("owner", "key")
+            elif not config.retired_keys_untagged:
+                return JSONResponse(
+                    {"error": {"message": "this API key is retired", "type": "invalid_api_key"}},
+                    status_code=401,
+                )
+            else:
+                tags.pop("owner", None)  # a retired key's traffic is never attributed
+                sources.pop("owner", None)
+        elif key in config.key_owners and not tags.get("owner"):
+            tags["owner"] = config.key_owners[key]
+            sources["owner"] = "key"
         if faults.drop_dimension:
             tags.pop(faults.drop_dimension, None)
             sources.pop(faults.drop_dimension, None)
