@@ -85,6 +85,8 @@ def build_smoke_record(
         "counter_expected": scenario.expect.untagged_count == "increments",
         "tags_in_log": dict(verdict.tags_in_log) if verdict else {},
         "drift": dict(verdict.drift) if verdict else {},
+        "request_class_in_log": verdict.request_class_in_log if verdict else None,
+        "token_usage_reported": verdict.token_usage_reported if verdict else "not-checked",
         "bucket": verdict.bucket if verdict else None,
         "detected_reason": verdict.detected_reason if verdict else None,
         "problems": problems,

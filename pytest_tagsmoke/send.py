@@ -109,8 +109,12 @@ def build_request(profile: Profile, scenario: Scenario, correlation_id: str) -> 
     attached: dict[str, str] = {}
     tag_lists: dict[str, list[str]] = {}
     json_headers: dict[str, dict[str, str]] = {}
-    for dimension, value in scenario.tags.items():
-        attach = resolve_attach(profile, scenario, dimension)
+    sent = [(d, v, resolve_attach(profile, scenario, d)) for d, v in scenario.tags.items()]
+    class_attach = profile.attach.get("request_class")
+    if class_attach is not None and "request_class" not in scenario.tags:
+        # The profile attaches the scenario's request class too, always as it says.
+        sent.append(("request_class", scenario.request_class, class_attach))
+    for dimension, value, attach in sent:
         if attach.kind == "header":
             headers[attach.name] = value
         elif attach.kind == "tags_header":

@@ -32,6 +32,8 @@ APPROVED_ENVIRONMENTS = frozenset(
 REQUIRED_DIMENSIONS = ("owner", "environment", "use_case")
 HEADER_PREFIX = "x-tag-"
 CORRELATION_HEADER = "x-correlation-id"
+#: The caller's request class (e.g. ``chat-smoke``), logged as the record's ``request_class``.
+REQUEST_CLASS_HEADER = "x-request-class"
 # A made-up per-token figure so records carry a cost column the way real gateways' do
 # (LiteLLM's response_cost): the harness must never copy it into an artifact.
 _FAKE_COST_PER_TOKEN = 1.5e-06
@@ -76,6 +78,8 @@ class Faults:
     #: Keys the gateway retired are still accepted and their traffic attributed to the
     #: key's old owner ("key rotation orphans usage": it lands in a team's total).
     attribute_retired_keys: bool = False
+    #: Records carry no token usage (a logging change dropped the usage columns).
+    drop_usage: bool = False
     #: Seconds the gateway waits before answering a chat request.
     slow: float = 0.0
     #: Random ingestion lag, uniform in [0, ingest_jitter] seconds, on top of ingest_delay.
@@ -188,12 +192,18 @@ def _row(
         "reason": reason,
         "follow_up": follow_up,
         "response_cost": 2 * _FAKE_COST_PER_TOKEN,
+        "request_class": request.headers.get(REQUEST_CLASS_HEADER),
+        "prompt_tokens": 1,
+        "completion_tokens": 1,
+        "total_tokens": 2,
     }
 
 
 def _log(db: LogStoreDB, row: dict[str, Any], config: GatewayConfig) -> None:
     """Write ``row`` to the log store, after the configured ingestion lag."""
     faults = config.faults
+    if faults.drop_usage:
+        row = {**row, "prompt_tokens": None, "completion_tokens": None, "total_tokens": None}
     copies = 0 if faults.lose_records else 2 if faults.duplicate_records else 1
     delay = config.ingest_delay + random.uniform(0, faults.ingest_jitter)
     for _ in range(copies):
