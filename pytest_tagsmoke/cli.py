@@ -9,7 +9,7 @@ from pathlib import Path
 from pytest_tagsmoke import __version__
 from pytest_tagsmoke._file_selection import PROFILE_NAMES, select_files
 from pytest_tagsmoke.errors import Problem, TagsmokeFileError
-from pytest_tagsmoke.lint import ledger_warnings
+from pytest_tagsmoke.lint import TagLint, ledger_warnings, tag_value_warnings
 from pytest_tagsmoke.profile import Profile, load_profile
 from pytest_tagsmoke.scenario import Scenario, load_scenario_file
 
@@ -41,7 +41,20 @@ def validate(paths: list[Path], profile: Path | None) -> tuple[int, list[Problem
     warnings: list[Problem] = []
     for loaded in loaded_profiles:
         warnings += ledger_warnings(loaded, scenarios)
+    lint = loaded_profiles[0].tag_lint if loaded_profiles else TagLint()
+    owners = [
+        (p.ledger_path, _line_of(e.where), e.owner)
+        for p in loaded_profiles
+        if p.ledger_path is not None
+        for e in p.policy.ledger.values()
+    ]
+    warnings += tag_value_warnings(lint, scenarios, owners)
     return len(set(files) | set(profiles)), problems, warnings
+
+
+def _line_of(where: str) -> int | None:
+    line = where.rpartition(":")[2]
+    return int(line) if line.isdigit() else None
 
 
 def _warned(warnings: list[Problem]) -> str:

@@ -1,12 +1,15 @@
 """Warnings of ``tagsmoke validate``: things that hold a run up later but break nothing now.
 
 Owner ledger rows due for review, owners the profile or scenarios name that the ledger
-does not map (or has retired). Warnings are printed with file:line and never change the
-exit status.
+does not map (or has retired), and tag values that would explode cardinality (not a
+lowercase slug, too long, a timestamp). Warnings are printed with file:line and never
+change the exit status.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pytest_tagsmoke._yaml import format_key_path, load_yaml, locate
@@ -73,3 +76,70 @@ def _profile_document(path: Path) -> Any:
         return load_yaml(path)
     except TagsmokeFileError:
         return None
+
+
+#: Lowercase words joined by single hyphens or underscores: ``team-search``, ``use_case_1``.
+DEFAULT_SLUG = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
+_TIMESTAMP = re.compile(
+    r"\d{4}-?\d{2}-?\d{2}(?:[tT_ ]?\d{2}:?\d{2})?"  # 2026-06-14, 20260614, ...T10:30
+    r"|\d{2}:\d{2}(?::\d{2})?"  # 10:30, 10:30:59
+    r"|(?<!\d)1\d{9}(?:\d{3})?(?!\d)"  # Unix seconds or milliseconds
+)
+
+
+@dataclass(frozen=True)
+class TagLint:
+    """What ``tagsmoke validate`` warns about in tag values (``policy.tag_lint``)."""
+
+    enabled: bool = True
+    pattern: str = DEFAULT_SLUG
+    max_length: int = 64
+    timestamps: bool = False  # whether timestamps are allowed in tag values
+
+    def problems(self, value: str) -> list[str]:
+        """What is wrong with ``value`` (empty: nothing)."""
+        if not self.enabled:
+            return []
+        found = []
+        if not re.search(self.pattern, value):
+            found.append(f"it is not a slug (pattern {self.pattern})")
+        if len(value) > self.max_length:
+            found.append(f"it is {len(value)} characters long (at most {self.max_length})")
+        if not self.timestamps and _TIMESTAMP.search(value):
+            found.append("it holds a date, time or timestamp")
+        return found
+
+
+TAG_LINT_HINT = (
+    "use stable lowercase slugs (team-search, semantic-search): free text and timestamps "
+    "make every value unique, which breaks aggregation (policy.tag_lint configures this)"
+)
+
+
+def tag_value_warnings(
+    lint: TagLint, scenarios: Iterable[Scenario], owners: Iterable[tuple[Path, int | None, str]]
+) -> list[Problem]:
+    """A warning per happy-path scenario tag value (error paths send bad values on purpose)
+    and per ledger owner that fails ``lint``."""
+    warnings: list[Problem] = []
+    for scenario in scenarios:
+        if scenario.path != "happy":
+            continue
+        for dimension, value in scenario.tags.items():
+            for what in lint.problems(value):
+                warnings.append(
+                    Problem(
+                        scenario.file,
+                        scenario.line,
+                        None,
+                        f"{scenario.id}.tags.{dimension}",
+                        f"tag value {value!r}: {what}",
+                        TAG_LINT_HINT,
+                    )
+                )
+    for path, line, owner in owners:
+        for what in lint.problems(owner):
+            warnings.append(
+                Problem(path, line, None, "owner", f"owner {owner!r}: {what}", TAG_LINT_HINT)
+            )
+    return warnings

@@ -21,6 +21,7 @@ from pytest_tagsmoke._validate import schema_problems
 from pytest_tagsmoke._yaml import YamlMap, decode, format_key_path, load_yaml, locate
 from pytest_tagsmoke.errors import Problem, TagsmokeFileError
 from pytest_tagsmoke.ledger import DEFAULT_REVIEW_MAX_AGE_DAYS, load_ledger
+from pytest_tagsmoke.lint import TagLint
 from pytest_tagsmoke.logstore.bounded import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH
 from pytest_tagsmoke.logstore.mapping import FieldSpec
 from pytest_tagsmoke.policy import (
@@ -125,6 +126,8 @@ class LogStoreConfig:
     url: str | None = field(default=None, repr=False)
     query_sql: str | None = None
     counts_query: str | None = None
+    #: The gateway's bucket names -> the harness's (``{unallocated: untagged}``).
+    bucket_names: Mapping[str, str] = field(default_factory=dict)
     # every kind: bounds on what one answer (or one JSONL line) may hold
     max_answer_bytes: int = DEFAULT_MAX_BYTES
     max_answer_depth: int = DEFAULT_MAX_DEPTH
@@ -203,6 +206,8 @@ class Profile:
     #: The owner ledger file (``policy.ledger``), and the review age validate allows.
     ledger_path: Path | None = None
     ledger_review_max_age_days: int = DEFAULT_REVIEW_MAX_AGE_DAYS
+    #: What ``tagsmoke validate`` warns about in tag values (``policy.tag_lint``).
+    tag_lint: TagLint = field(default_factory=TagLint)
 
     @property
     def base_dir(self) -> Path:
@@ -279,10 +284,31 @@ def load_profile(
     values = _interpolate(document, [], ctx)
     if problems and require_env:
         raise TagsmokeFileError(problems)
-    problems = check_sent_values(values, ctx)
+    problems = check_sent_values(values, ctx) + _lint_pattern_problems(values, ctx)
     if problems:
         raise TagsmokeFileError(problems)
     return _with_ledger(_build(path, values), document, values)
+
+
+def _lint_pattern_problems(values: Mapping[str, Any], ctx: InterpolationContext) -> list[Problem]:
+    pattern = values.get("policy", {}).get("tag_lint", {}).get("pattern")
+    if pattern is None:
+        return []
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        line, column = locate(ctx.document, ["policy", "tag_lint", "pattern"])
+        return [
+            Problem(
+                ctx.path,
+                line,
+                column,
+                "policy.tag_lint.pattern",
+                f"not a regular expression: {exc}",
+                "write a Python regular expression, e.g. ^[a-z0-9]+(?:[-_][a-z0-9]+)*$",
+            )
+        ]
+    return []
 
 
 def _with_ledger(profile: Profile, document: Any, values: Mapping[str, Any]) -> Profile:
@@ -568,7 +594,7 @@ def _log_store(values: Mapping[str, Any] | None) -> LogStoreConfig:
         "max_answer_depth",
     )
     kwargs: dict[str, Any] = {key: values[key] for key in plain if key in values}
-    for key in ("query", "auth", "headers"):
+    for key in ("query", "auth", "headers", "bucket_names"):
         if key in values and isinstance(values[key], dict):
             kwargs[key] = dict(values[key])
     if isinstance(values.get("query"), str):  # an SQL query
@@ -608,6 +634,8 @@ def _build(path: Path, values: dict[str, Any]) -> Profile:
     }
     if "scenarios" in values:
         kwargs["scenarios"] = tuple(values["scenarios"])
+    if "tag_lint" in policy_values:
+        kwargs["tag_lint"] = TagLint(**policy_values["tag_lint"])
     for key in ("production_hosts", "public_query_params", "secret_headers"):
         if key in values:
             kwargs[key] = tuple(values[key])

@@ -187,8 +187,33 @@ def _interpolate_in_place(node: Any, key_path: list[str | int], ctx: Interpolati
             _interpolate_in_place(value, where, ctx)
 
 
+_MODEL_FIELD = re.compile(r"^(model|.+[-_]model|model[-_].+)$", re.IGNORECASE)
+MODEL_WHY = (
+    "a smoke test of the tagging path must not assert specific model identifiers (the "
+    "spend-attribution guide's 'what this smoke test must not assert'): which model a "
+    "gateway routes to changes without any tagging problem"
+)
+
+
 def _model_problems(document: YamlMap, path: Path) -> list[Problem]:
-    return []
+    """``expect.record`` keys that assert a model identifier, refused with the reason."""
+    problems: list[Problem] = []
+    for index, raw in enumerate(document["scenarios"]):
+        record = raw.get("expect", {}).get("record", {})
+        for name in record:
+            if _MODEL_FIELD.match(name):
+                line, column = locate(document, ["scenarios", index, "expect", "record", name])
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        column,
+                        f"scenarios[{index}].expect.record.{name}",
+                        MODEL_WHY,
+                        "remove it; the request body's model only has to be a cheap one",
+                    )
+                )
+    return problems
 
 
 def _attach_spec(value: Any) -> AttachSpec:

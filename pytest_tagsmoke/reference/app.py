@@ -105,6 +105,8 @@ class GatewayConfig:
     #: ``retired_keys_untagged``, served and logged untagged, never attributed.
     retired_keys: dict[str, str] = field(default_factory=dict)
     retired_keys_untagged: bool = False
+    #: The gateway's own words for buckets, e.g. ``{untagged: unallocated}``.
+    bucket_names: dict[str, str] = field(default_factory=dict)
     #: Requests served, by kind: ``chat``, ``log_reads`` (record and count reads).
     stats: Counter[str] = field(default_factory=Counter)
     #: The correlation id of every chat request received, in order.
@@ -261,11 +263,14 @@ def create_app(db: LogStoreDB, config: GatewayConfig) -> Starlette:
         if faults.hardcode_environment:
             tags["environment"] = faults.hardcode_environment
         bucket, reason, follow_up = _route(tags, config)
+        logged_bucket = config.bucket_names.get(bucket, bucket)
         model = body.get("model", "reference-model") if isinstance(body, dict) else None
         if faults.gateway_status is not None and faults.gateway_failures > 0:
             faults.gateway_failures -= 1
             if faults.log_failures:
-                row = _row(request, correlation_id, model, tags, sources, bucket, reason, follow_up)
+                row = _row(
+                    request, correlation_id, model, tags, sources, logged_bucket, reason, follow_up
+                )
                 _log(db, {**row, "status": faults.gateway_status}, config)
             retry = {"retry-after": f"{faults.retry_after:g}"} if faults.retry_after else {}
             return JSONResponse(
@@ -284,7 +289,7 @@ def create_app(db: LogStoreDB, config: GatewayConfig) -> Starlette:
                 status_code=400,
                 headers={CORRELATION_HEADER: correlation_id},
             )
-        row = _row(request, correlation_id, model, tags, sources, bucket, reason, follow_up)
+        row = _row(request, correlation_id, model, tags, sources, logged_bucket, reason, follow_up)
         completion_id = row["request_id"]
         _log(db, row, config)
         return JSONResponse(

@@ -39,6 +39,7 @@ class ReferenceGateway:
         key_owners: dict[str, str] | None = None,
         retired_keys: dict[str, str] | None = None,
         retired_keys_untagged: bool = False,
+        bucket_names: dict[str, str] | None = None,
     ) -> None:
         self.db = LogStoreDB(
             db_path, jsonl_path=jsonl_path, postgres_url=postgres_url, postgres_table=postgres_table
@@ -50,6 +51,7 @@ class ReferenceGateway:
             key_owners=dict(key_owners or {}),
             retired_keys=dict(retired_keys or {}),
             retired_keys_untagged=retired_keys_untagged,
+            bucket_names=dict(bucket_names or {}),
         )
         self._host, self._port = host, port
         self._server: uvicorn.Server | None = None
