@@ -42,7 +42,15 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 PROFILE_FILENAME = "tagsmoke.yaml"
-PRESETS = ("litellm", "helicone", "langfuse", "cloudflare", "kong", "openai-compatible")
+PRESETS = (
+    "litellm",
+    "helicone",
+    "langfuse",
+    "cloudflare",
+    "kong",
+    "portkey",
+    "openai-compatible",
+)
 _VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
 
 
