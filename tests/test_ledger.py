@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import jsonschema
 import pytest
 
+from pytest_tagsmoke.profile import load_profile
 from pytest_tagsmoke.reference import ReferenceGateway
 from tests.conftest import REPO, read_records
 
@@ -186,3 +187,19 @@ def test_a_missing_ledger_file_is_a_located_error(demo: pytest.Pytester) -> None
     result.stdout.fnmatch_lines(
         ["*tagsmoke.yaml:*policy.ledger: the owner ledger 'nope.yaml' does not exist*"]
     )
+
+
+def test_the_profile_excerpt_of_the_docs_loads(tmp_path: Path) -> None:
+    excerpt = _doc_block("yaml", "ledger: owners.yaml")
+    (tmp_path / "tagsmoke.yaml").write_text("endpoint: http://127.0.0.1:9\n" + excerpt)
+    (tmp_path / "owners.yaml").write_text(LEDGER_YAML)
+    profile = load_profile(tmp_path / "tagsmoke.yaml", {})
+    assert profile.ledger_review_max_age_days == 92
+    assert sorted(profile.policy.ledger) == [
+        "platform-shared",
+        "team-legacy-search",
+        "team-search",
+        "team-support",
+    ]
+    assert profile.policy.ledger["team-legacy-search"].retired
+    assert profile.policy.follow_up_owner("team-support") == "support-tools-leads"

@@ -272,3 +272,12 @@ def test_portkey_dry_run_shows_the_metadata_header(pytester: pytest.Pytester) ->
             '"use_case":"search","_user":"ci"}*',
         ]
     )
+
+
+def test_the_portkey_page_profile_loads(tmp_path: Path) -> None:
+    page = (Path(__file__).parents[1] / "docs" / "presets" / "portkey.md").read_text()
+    block = page.split("```yaml\n", 1)[1].split("```", 1)[0]
+    profile = _profile(tmp_path, block, {"PORTKEY_API_KEY": "portkey-key-canary"})
+    assert profile.preset == "portkey"
+    assert profile.credential_header == "x-portkey-api-key"
+    assert profile.log_store.id_field == "trace_id"
