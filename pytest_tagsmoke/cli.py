@@ -1,4 +1,5 @@
-"""``tagsmoke`` console command: ``tagsmoke validate PATH…`` checks files, no network."""
+"""``tagsmoke`` console command: ``tagsmoke validate PATH…`` checks files, no network;
+``tagsmoke audit`` audits the tagging of real traffic (:mod:`pytest_tagsmoke.audit.cli`)."""
 
 from __future__ import annotations
 
@@ -83,7 +84,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="profile whose mapped record fields scenarios may name",
     )
+    from pytest_tagsmoke.audit import cli as audit_cli
+
+    audit_cli.add_parser(commands)
     args = parser.parse_args(argv)
+    if args.command == "audit":
+        return audit_cli.run(args)
 
     missing = [
         p for p in [*args.paths, *([args.profile] if args.profile else [])] if not p.exists()

@@ -3,24 +3,18 @@
 This module is imported by *every* pytest run in an environment where the plugin is
 installed, so it imports only the standard library and pytest. Everything that sends
 requests or reads YAML is imported from :func:`pytest_configure`, and only when
-``--tagsmoke`` is given.
+``--tagsmoke`` (or ``--tagsmoke-audit``) is given. The demo fixture ``tagsmoke_gateway``
+is not here: it is the opt-in plugin :mod:`pytest_tagsmoke.reference.pytest_plugin`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pytest
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-    from pathlib import Path
-
-    from pytest_tagsmoke.reference import ReferenceGateway
 
 SESSION_PLUGIN_NAME = "tagsmoke-session"
 REPORT_HEADER_PLUGIN_NAME = "tagsmoke-report-header"
 REDACTION_PLUGIN_NAME = "tagsmoke-redaction"
+AUDIT_PLUGIN_NAME = "tagsmoke-audit"
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -36,6 +30,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         help="run the tag smoke scenarios named by the profile (tagsmoke.yaml).",
+    )
+    group.addoption(
+        "--tagsmoke-audit",
+        action="store_true",
+        default=False,
+        help="audit the tagging of real traffic in the log store (the profile's audit: "
+        "section): coverage per dimension, each service's sample, drift.",
     )
     group.addoption(
         "--tagsmoke-profile",
@@ -112,8 +113,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    if not config.getoption("tagsmoke"):
-        return
+    if config.getoption("tagsmoke"):
+        _start_smoke_run(config)
+    if config.getoption("tagsmoke_audit"):
+        from pytest_tagsmoke.audit.pytest_items import AuditPlugin
+
+        config.pluginmanager.register(AuditPlugin(config), AUDIT_PLUGIN_NAME)
+
+
+def _start_smoke_run(config: pytest.Config) -> None:
+    """Register the smoke run's plugins: the session, the redaction layer, the header."""
     from pytest_tagsmoke import report_header
     from pytest_tagsmoke._options import resolve_pinned_options
     from pytest_tagsmoke.artifacts import artifacts_folder_problem
@@ -134,17 +143,3 @@ def pytest_configure(config: pytest.Config) -> None:
                 f"pytest-tagsmoke: {problem}.\n  Nothing was sent. Pass --tagsmoke-artifacts "
                 "DIR (or set 'artifacts:' in the profile) to a folder that can be written."
             )
-
-
-@pytest.fixture
-def tagsmoke_gateway(tmp_path: Path) -> Iterator[ReferenceGateway]:
-    """A running reference gateway on 127.0.0.1 with a fresh SQLite log store.
-
-    Use it to try scenario files offline; ``tagsmoke_gateway.url`` is its base URL and
-    ``tagsmoke_gateway.faults`` switches faults on and off while it runs. Needs the
-    ``reference`` extra (``pip install pytest-tagsmoke[reference]``).
-    """
-    from pytest_tagsmoke.reference import ReferenceGateway
-
-    with ReferenceGateway(tmp_path / "tagsmoke-reference.sqlite") as gateway:
-        yield gateway

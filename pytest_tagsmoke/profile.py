@@ -21,7 +21,6 @@ from pytest_tagsmoke._validate import schema_problems
 from pytest_tagsmoke._yaml import YamlMap, decode, format_key_path, load_yaml, locate
 from pytest_tagsmoke.errors import Problem, TagsmokeFileError
 from pytest_tagsmoke.ledger import DEFAULT_REVIEW_MAX_AGE_DAYS, load_ledger
-from pytest_tagsmoke.lint import TagLint
 from pytest_tagsmoke.logstore.bounded import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH
 from pytest_tagsmoke.logstore.mapping import FieldSpec
 from pytest_tagsmoke.policy import (
@@ -37,6 +36,7 @@ from pytest_tagsmoke.redaction import (
     redact_url,
     url_secrets,
 )
+from pytest_tagsmoke.tag_lint import TagLint
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -44,12 +44,16 @@ if TYPE_CHECKING:
 PROFILE_FILENAME = "tagsmoke.yaml"
 PRESETS = (
     "litellm",
+    "litellm-tags",
+    "litellm-logging-payload",
+    "litellm-logging-payload-tags",
     "helicone",
     "langfuse",
     "cloudflare",
     "kong",
     "portkey",
     "openai-compatible",
+    "reference",
 )
 _VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
 

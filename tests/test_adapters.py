@@ -13,7 +13,7 @@ from pytest_tagsmoke.logstore.jsonl import JsonlLogStore
 from pytest_tagsmoke.logstore.mapping import FieldMapper, FieldSpec
 from pytest_tagsmoke.profile import LogStoreConfig
 from pytest_tagsmoke.reference import ReferenceGateway
-from tests.conftest import read_records
+from tests.helpers import read_records
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import REPO, artifact_text, read_records
+from tests.helpers import REPO, artifact_text, read_records
 
 if TYPE_CHECKING:
     from pathlib import Path

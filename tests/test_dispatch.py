@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pytest_tagsmoke.reference import ReferenceGateway
-from tests.conftest import read_records
+from tests.helpers import read_records, write_many_scenarios
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -16,19 +16,8 @@ if TYPE_CHECKING:
     from pytest_tagsmoke.reference import ReferenceGateway as Gateway
 
 
-def _many(pytester: pytest.Pytester, count: int) -> None:
-    values = ", ".join(f"s{i:04d}" for i in range(count))
-    (pytester.path / "scenarios" / "many.yaml").write_text(
-        "scenarios:\n"
-        "  - name: 'request {n} is attributed'\n"
-        "    path: happy\n"
-        "    tags: {owner: team-search, environment: staging, use_case: 'case-{n}'}\n"
-        f"    expand: {{n: [{values}]}}\n"
-    )
-
-
 def test_queries_grow_with_ticks_not_with_scenarios(demo: pytest.Pytester, tmp_path: Path) -> None:
-    _many(demo, 40)
+    write_many_scenarios(demo, 40)
     with ReferenceGateway(tmp_path / "log.sqlite", ingest_delay=0.5) as gateway:
         result = demo.runpytest("--tagsmoke", f"--tagsmoke-endpoint={gateway.url}")
         result.assert_outcomes(passed=46)

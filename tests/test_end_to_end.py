@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from pytest_tagsmoke.reference import ReferenceGateway
-from tests.conftest import SEED_FIELDS, artifact_text, read_records
+from tests.helpers import SEED_FIELDS, artifact_text, read_records
 
 
 def test_demo_scenarios_pass_and_write_smoke_records(

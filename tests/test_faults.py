@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.conftest import read_records
+from tests.helpers import read_records
 
 if TYPE_CHECKING:
     from pytest_tagsmoke.reference import ReferenceGateway

@@ -8,7 +8,7 @@ import sys
 import textwrap
 from typing import TYPE_CHECKING
 
-from tests.conftest import read_records
+from tests.helpers import read_records
 
 if TYPE_CHECKING:
     import pytest

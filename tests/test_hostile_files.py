@@ -19,8 +19,7 @@ from pytest_tagsmoke.production import environment_refusal, host_refusal
 from pytest_tagsmoke.profile import Profile, load_profile
 from pytest_tagsmoke.scenario import Scenario, load_scenario_file
 from pytest_tagsmoke.send import build_request, render_request
-from tests.test_secret_canary import CANARY
-from tests.test_yaml_safety import alias_bomb
+from tests.helpers import CANARY, alias_bomb
 
 # A bound that only a hang or a blow-up reaches; not a speed test.
 BOUND = dt.timedelta(seconds=10)

@@ -10,7 +10,7 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from pytest_tagsmoke.reference import Faults, ReferenceGateway
-from tests.conftest import artifact_text, read_records
+from tests.helpers import artifact_text, read_records
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -16,7 +16,7 @@ import pytest
 
 from pytest_tagsmoke.profile import load_profile
 from pytest_tagsmoke.reference import ReferenceGateway
-from tests.conftest import REPO, read_records
+from tests.helpers import REPO, read_records
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from pytest_tagsmoke.reference import ReferenceGateway
-from tests.conftest import read_records
+from tests.helpers import read_records
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -6,7 +6,11 @@ HTTP on 127.0.0.1 (or written to a real JSONL file) and read through the preset'
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import json
+import re
+import sqlite3
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -15,10 +19,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+import yaml
 
 from pytest_tagsmoke.errors import TagsmokeFileError
 from pytest_tagsmoke.logstore import open_log_store
-from pytest_tagsmoke.profile import Profile, load_profile
+from pytest_tagsmoke.profile import PRESETS, Profile, load_profile
 from pytest_tagsmoke.scenario import Expectation, RequestSpec, Scenario
 from pytest_tagsmoke.send import build_request
 
@@ -156,6 +161,109 @@ def test_litellm_request_tags_as_key_value_list(
     assert _fetch(profile, fixture_server.url, "chatcmpl-3c57a1b2")["owner"] == "team-search"
 
 
+LITELLM_TAGS_HEADER = "owner:team-search,environment:staging,use_case:semantic-search"
+
+
+@pytest.mark.parametrize("preset", ["litellm", "litellm-tags"])
+def test_litellm_spend_logs_row_as_litellm_builds_it(
+    tmp_path: Path, fixture_server: FixtureServer, preset: str
+) -> None:
+    """The SpendLogs row LiteLLM 1.108.7 built for a real request (metadata and request_tags
+    as JSON strings), read by both spend-logs presets."""
+    profile = _profile(tmp_path, f"preset: {preset}\n")
+    answer = _answer("litellm-spend-logs-row.json")
+    fixture_server.routes["/spend/logs"] = answer
+    request_id = answer[0]["request_id"]
+    values = _fetch(profile, fixture_server.url, request_id)
+    assert {k: values[k] for k in EXPECTED} == EXPECTED
+    assert values["source_record"] == request_id
+    assert fixture_server.requests[0]["query"] == {"request_id": [request_id]}
+
+
+def test_litellm_tags_sends_the_x_litellm_tags_header(tmp_path: Path) -> None:
+    for preset in ("litellm-tags", "litellm-logging-payload-tags"):
+        request = _sent(_profile(tmp_path, f"preset: {preset}\n"))
+        assert request.headers["x-litellm-tags"] == LITELLM_TAGS_HEADER
+        assert request.headers["x-litellm-call-id"] == "tagsmoke-0001"
+        assert "metadata" not in request.json
+
+
+def _litellm_log_sqlite(path: Path) -> None:
+    """The callback's table (``SCHEMA`` in tests/litellm/tagsmoke_log.py) with the captured
+    rows; the callback module imports LiteLLM, so its constant is read from its source."""
+    source = (Path(__file__).parent / "litellm" / "tagsmoke_log.py").read_text()
+    schema = next(
+        ast.literal_eval(node.value)
+        for node in ast.parse(source).body
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "SCHEMA"
+    )
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        db.executescript(schema)
+        for row in _answer("litellm-logging-payload-sqlite.json"):
+            db.execute(
+                f"INSERT INTO litellm_log ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                list(row.values()),
+            )
+
+
+@pytest.mark.parametrize("preset", ["litellm-logging-payload", "litellm-logging-payload-tags"])
+@pytest.mark.parametrize("store", ["jsonl", "sqlite"])
+def test_litellm_logging_payload(tmp_path: Path, preset: str, store: str) -> None:
+    """LiteLLM's standard logging payload as the callback wrote it from a real proxy: a
+    success (id = the completion's id) and a 429 failure (id = the call id), both tagged."""
+    log = tmp_path / "litellm-log.jsonl"
+    log.write_text("".join(json.dumps(p) + "\n" for p in _answer("litellm-logging-payload.json")))
+    text = f"preset: {preset}\n"
+    if store == "sqlite":
+        _litellm_log_sqlite(tmp_path / "litellm-log.sqlite")
+        text += "log_store:\n  kind: sql\n  url: sqlite:///litellm-log.sqlite\n"
+    profile = _profile(tmp_path, text, {"LITELLM_LOG_PATH": str(log)})
+    assert profile.correlation.source == "sent"
+    for call_id, source_record in [
+        ("tagsmoke-0001", "chatcmpl-1b433174-8d6e-41c8-9681-1a273bbb01a2"),
+        ("tagsmoke-0002", "tagsmoke-0002"),
+    ]:
+        values = _fetch(profile, "", call_id)
+        assert {k: values[k] for k in EXPECTED} == EXPECTED
+        assert values["source_record"] == source_record
+        assert values["timestamp"]
+
+
+def test_litellm_logging_payload_default_log_path(tmp_path: Path) -> None:
+    profile = _profile(tmp_path, "preset: litellm-logging-payload\n")
+    assert profile.log_store.path == "litellm-log.jsonl"
+    assert _sent(profile).json["metadata"]["spend_logs_metadata"] == EXPECTED
+
+
+LITELLM_DOC = Path(__file__).parents[1] / "docs" / "presets" / "litellm.md"
+
+
+def _doc_blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", LITELLM_DOC.read_text(), flags=re.DOTALL)
+
+
+def test_litellm_doc_callback_is_the_one_the_proxy_tests_run() -> None:
+    (callback,) = _doc_blocks("python")
+    assert callback == (Path(__file__).parent / "litellm" / "tagsmoke_log.py").read_text()
+    proxy_config = yaml.safe_load(
+        (Path(__file__).parent / "litellm" / "proxy_config.yaml").read_text()
+    )
+    (litellm_config,) = [b for b in _doc_blocks("yaml") if b.startswith("# LiteLLM's config.yaml")]
+    documented = yaml.safe_load(litellm_config)["litellm_settings"]["callbacks"]
+    assert documented in proxy_config["litellm_settings"]["callbacks"]
+
+
+def test_litellm_doc_profiles_load(tmp_path: Path) -> None:
+    profiles = [b for b in _doc_blocks("yaml") if b.startswith("# tagsmoke.yaml")]
+    assert len(profiles) == 3
+    env = {"LITELLM_URL": "http://127.0.0.1:4000", "LITELLM_SMOKE_KEY": "sk-smoke-canary"}
+    for text in profiles:
+        profile = _profile(tmp_path, text, {**env, "LITELLM_LOG_PATH": "litellm-log.jsonl"})
+        assert profile.preset is not None
+        assert profile.preset.startswith("litellm")
+        assert profile.correlation.header == "x-litellm-call-id"
+
+
 def test_helicone(tmp_path: Path, fixture_server: FixtureServer) -> None:
     profile = _profile(tmp_path, "preset: helicone\n", {"HELICONE_API_URL": fixture_server.url})
     record_id = "5b0f6a0e-2a58-4b8e-9d0c-8a2f1e7c3d11"
@@ -230,7 +338,9 @@ def test_unknown_preset(tmp_path: Path) -> None:
 
 
 def test_no_cost_field_is_read_by_any_preset(tmp_path: Path) -> None:
-    for preset in ("litellm", "helicone", "langfuse", "cloudflare", "kong", "portkey"):
+    for preset in PRESETS:
+        if preset == "openai-compatible":
+            continue
         profile = _profile(tmp_path, f"preset: {preset}\n")
         assert not [f for f in profile.log_store.fields.values() if "cost" in f.path.lower()]
 

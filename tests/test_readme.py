@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests.ci_steps import run_steps
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 if TYPE_CHECKING:
     from pytest_tagsmoke.reference import ReferenceGateway

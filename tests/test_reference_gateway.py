@@ -111,10 +111,11 @@ def test_routes_requests_to_buckets(
 
 
 def test_record_is_404_until_the_ingestion_delay_passes(tmp_path: Path) -> None:
-    with ReferenceGateway(tmp_path / "log.sqlite", ingest_delay=0.3) as gateway:
+    # 2 s: long enough that a loaded CI machine still asks before the record is visible.
+    with ReferenceGateway(tmp_path / "log.sqlite", ingest_delay=2.0) as gateway:
         _send(gateway.url, "slow")
         assert httpx.get(f"{gateway.url}/logs/records/slow").status_code == 404
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 10
         status = 404
         while status == 404 and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -11,7 +11,7 @@ from importlib.metadata import metadata, version
 from typing import TYPE_CHECKING
 
 import pytest_tagsmoke
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 if TYPE_CHECKING:
     import pytest

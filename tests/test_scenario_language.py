@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pytest_tagsmoke.errors import Problem, TagsmokeFileError
 from pytest_tagsmoke.reference import ReferenceGateway
 from pytest_tagsmoke.scenario import load_scenario_file
-from tests.conftest import read_records
+from tests.helpers import read_records
 
 if TYPE_CHECKING:
     from pytest_tagsmoke.reference import ReferenceGateway as Gateway

@@ -5,22 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tests.conftest import artifact_text
+from tests.helpers import CANARY, everything_readable
 
 if TYPE_CHECKING:
     import pytest
 
     from pytest_tagsmoke.reference import ReferenceGateway
-
-CANARY = "sk-canary-5f2b9d71e0c84a36"
-
-
-def _everything(pytester: pytest.Pytester, results: list[pytest.RunResult]) -> str:
-    texts = [line for r in results for line in (*r.outlines, *r.errlines)]
-    texts += [p.read_text() for p in pytester.path.glob("*.xml")]
-    if (pytester.path / "tagsmoke-artifacts").exists():
-        texts.append(artifact_text(pytester.path))
-    return "\n".join(texts)
 
 
 def test_canary_appears_nowhere(
@@ -70,6 +60,6 @@ def test_canary_appears_nowhere(
     dry.assert_outcomes(passed=6)
     dry.stdout.fnmatch_lines(["*POST http://smoke:***@127.0.0.1:*/v1/chat/completions?api_key=***"])
     results.append(dry)
-    everything = _everything(demo, results)
+    everything = everything_readable(demo, results)
     assert "smoke:***@" in everything  # redaction happened where the URL was shown
     assert CANARY not in everything

@@ -12,8 +12,7 @@ from pytest_tagsmoke.cli import main as tagsmoke_main
 from pytest_tagsmoke.errors import TagsmokeFileError
 from pytest_tagsmoke.profile import load_profile
 from pytest_tagsmoke.redaction import Redactor, basic_credential, redact_url
-from tests.conftest import read_records
-from tests.test_secret_canary import CANARY, _everything
+from tests.helpers import CANARY, everything_readable, read_records
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -24,7 +23,7 @@ TAGS = "{owner: team-search, environment: staging, use_case: semantic-search}"
 
 
 def _no_canary(pytester: pytest.Pytester, results: list[pytest.RunResult]) -> str:
-    everything = _everything(pytester, results)
+    everything = everything_readable(pytester, results)
     assert CANARY not in everything
     return everything
 
@@ -222,7 +221,7 @@ def test_secret_header_of_a_scenario_is_redacted_everywhere(
     dry.stdout.fnmatch_lines(["*x-tenant-pass: [*][*][*]"])
     failed = pytester.runpytest("--tagsmoke", "--junitxml=out.xml", "-rA", "--showlocals")
     failed.assert_outcomes(failed=1)
-    assert CANARY[3:] not in _everything(pytester, [dry, failed])
+    assert CANARY[3:] not in everything_readable(pytester, [dry, failed])
 
 
 def test_a_scenario_file_may_mark_its_own_secret_headers(
@@ -246,7 +245,7 @@ def test_a_scenario_file_may_mark_its_own_secret_headers(
     dry.stdout.fnmatch_lines(["*x-tenant-pass: [*][*][*]"])
     failed = pytester.runpytest("--tagsmoke", "--junitxml=out.xml", "-rA", "--showlocals")
     failed.assert_outcomes(failed=1)
-    assert CANARY[3:] not in _everything(pytester, [dry, failed])
+    assert CANARY[3:] not in everything_readable(pytester, [dry, failed])
 
 
 # -- values of the wrong type ------------------------------------------------------------------

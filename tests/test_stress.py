@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pytest_tagsmoke.reference import ReferenceGateway
-from tests.test_dispatch import _many
+from tests.helpers import write_many_scenarios
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 def test_200_scenarios_with_random_lag_inside_the_deadline(
     demo: pytest.Pytester, tmp_path: Path
 ) -> None:
-    _many(demo, 194)  # + the 6 demo scenarios = 200
+    write_many_scenarios(demo, 194)  # + the 6 demo scenarios = 200
     with ReferenceGateway(tmp_path / "log.sqlite", ingest_delay=0.1) as gateway:
         gateway.faults.ingest_jitter = 1.5  # lag uniform in [0.1, 1.6] s; deadline 10 s
         result = demo.runpytest("--tagsmoke", f"--tagsmoke-endpoint={gateway.url}")
@@ -24,7 +24,7 @@ def test_200_scenarios_with_random_lag_inside_the_deadline(
 
 
 def test_1000_scenarios_make_1000_records(demo: pytest.Pytester, tmp_path: Path) -> None:
-    _many(demo, 994)
+    write_many_scenarios(demo, 994)
     with ReferenceGateway(tmp_path / "log.sqlite") as gateway:
         result = demo.runpytest("--tagsmoke", f"--tagsmoke-endpoint={gateway.url}", "-q")
         assert gateway.stats["chat"] == 1000

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 if TYPE_CHECKING:
     from pathlib import Path

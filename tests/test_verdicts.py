@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_tagsmoke.reference import ReferenceGateway
-from tests.conftest import read_records
+from tests.helpers import read_records
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

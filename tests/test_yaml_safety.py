@@ -16,6 +16,7 @@ from pytest_tagsmoke.cli import main as tagsmoke_main
 from pytest_tagsmoke.errors import TagsmokeFileError
 from pytest_tagsmoke.profile import load_profile
 from pytest_tagsmoke.scenario import load_scenario_file
+from tests.helpers import alias_bomb
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -23,14 +24,6 @@ if TYPE_CHECKING:
     from pytest_tagsmoke.reference import ReferenceGateway
 
 HANG_GUARD = 120  # seconds: only a hang reaches it
-
-
-def alias_bomb(levels: int = 9, width: int = 9) -> str:
-    """``levels`` levels of ``width`` aliases each (9 x 9 expands to 9**9 values)."""
-    lines = ["a0: &a0 [" + ", ".join(["lol"] * width) + "]"]
-    for level in range(1, levels):
-        lines.append(f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * width) + "]")
-    return "\n".join(lines) + "\n"
 
 
 def _bomb_line() -> int:

@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 
 IDS = "{correlation_ids}"
 MAX_PAGES = 20
+REASON_BYTES = 4096  # of an error answer, read for the store's reason
+REASON_CHARS = 200
+# Where JSON APIs put the reason of an error (LiteLLM, FastAPI, most others).
+REASON_PATH = jmespath.compile("error.message || error || detail || message")
 
 
 class HttpLogStore:
@@ -101,6 +105,7 @@ class HttpLogStore:
                 if response.status_code >= 400:
                     raise LogStoreError(
                         f"log store at {shown} answered HTTP {response.status_code}"
+                        + _error_reason(response)
                     )
                 data = bytearray()
                 for chunk in response.iter_bytes():
@@ -210,3 +215,23 @@ class HttpLogStore:
 
     def close(self) -> None:
         """The HTTP client belongs to the run; nothing of the store's own to release."""
+
+
+def _error_reason(response: httpx.Response) -> str:
+    """The store's own words for an error answer, cut short: ``": Database not connected…"``
+    from a JSON body's ``error.message`` (LiteLLM), ``error``, ``detail`` or ``message``, or
+    a plain-text body's first line; ``""`` when there are none. Reads at most 4 KiB."""
+    data = bytearray()
+    for chunk in response.iter_bytes():
+        data += chunk
+        if len(data) >= REASON_BYTES:
+            break
+    text = bytes(data[:REASON_BYTES]).decode("utf-8", errors="replace")
+    try:
+        found = REASON_PATH.search(loads(text))
+    except ValueError:  # not JSON (or cut at 4 KiB), or too deep
+        found = None
+        if response.headers.get("content-type", "").startswith("text/plain"):
+            found = text.strip().split("\n", 1)[0]
+    reason = " ".join(found.split())[:REASON_CHARS] if isinstance(found, str) else ""
+    return f": {reason}" if reason else ""

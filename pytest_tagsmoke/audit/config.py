@@ -1,0 +1,336 @@
+"""The ``audit:`` section of the profile: window, sample, thresholds and the store to read.
+
+Validated with ``audit-config.schema.json``; every problem names the file, line and key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from pytest_tagsmoke._validate import schema_problems
+from pytest_tagsmoke._yaml import YamlMap, format_key_path, load_yaml, locate
+from pytest_tagsmoke.errors import Problem, TagsmokeFileError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from pytest_tagsmoke.policy import TagPolicy
+
+SourceKind = Literal["sql", "jsonl", "csv", "parquet", "http"]
+Engine = Literal["auto", "duckdb", "streaming"]
+
+#: The seed's 30-record sample: 10 production, 10 non-production, 10 from the service or
+#: request class whose daily volume varies most.
+DEFAULT_SAMPLE = {"production": 10, "non_production": 10, "most_variable": 10}
+DEFAULT_COVERAGE_THRESHOLD = 95.0
+DEFAULT_FAILURE_LIMIT = 2
+DEFAULT_SEED = 13
+DEFAULT_LAST = "24h"
+#: Audit fields beside the dimensions: record identity, time, grouping and usage.
+TRACE_FIELDS = ("id", "timestamp", "source_record")
+GROUP_FIELDS = ("service", "request_class")
+TOKEN_FIELD = "tokens"
+
+# Defaults read the reference gateway's request_log (SQL) and its JSONL copy.
+# ``service``, ``request_class`` and ``tokens`` are read only where mapped: without a
+# service, a record's owner stands for it.
+DEFAULT_SQL_FIELDS = {
+    "id": "correlation_id",
+    "timestamp": "received_at",
+    "source_record": "'request_log:' || id",
+}
+DEFAULT_FILE_FIELDS = {
+    "id": "correlation_id",
+    "timestamp": "received_at",
+    "source_record": "source_record",
+}
+_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
+
+
+@dataclass(frozen=True)
+class Window:
+    """Records with ``since <= timestamp < until`` (UTC). Records without a timestamp are in
+    every window: they cannot be placed outside it, and count as ``missing_trace``."""
+
+    since: dt.datetime
+    until: dt.datetime
+
+    def as_dict(self) -> dict[str, str]:
+        return {"since": iso(self.since), "until": iso(self.until)}
+
+
+def iso(moment: dt.datetime) -> str:
+    """The form timestamps are compared in: ISO 8601, UTC, seconds."""
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def parse_time(text: str) -> dt.datetime:
+    """ISO 8601 (``Z`` allowed); a time without an offset is UTC."""
+    value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """The store the census reads; ``fields`` maps audit fields to the store's expressions."""
+
+    kind: SourceKind
+    fields: Mapping[str, str]
+    url: str | None = field(default=None, repr=False)
+    table: str | None = None
+    dialect: str | None = None
+    path: str | None = None
+    engine: Engine = "auto"
+    record_path: str | None = None
+    query: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    auth: Mapping[str, str] = field(default_factory=dict, repr=False)
+    pages: Mapping[str, Any] | None = None
+    max_records: int = 100_000
+
+    def secrets(self) -> list[str]:
+        found = [*self.headers.values(), *self.auth.values()]
+        if self.url and "@" in self.url:
+            found.append(self.url)
+        return [v for v in found if v]
+
+
+def read_dimensions(source: SourceConfig) -> list[str]:
+    """The dimensions a store reads: every mapped field but identity, grouping and usage."""
+    skip = {*TRACE_FIELDS, *GROUP_FIELDS, TOKEN_FIELD}
+    return [name for name in source.fields if name not in skip]
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    window_last: str | None
+    since: dt.datetime | None
+    until: dt.datetime | None
+    dimensions: tuple[str, ...]
+    source: SourceConfig
+    coverage_threshold: float = DEFAULT_COVERAGE_THRESHOLD
+    failure_limit: int = DEFAULT_FAILURE_LIMIT
+    seed: int = DEFAULT_SEED
+    sample: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_SAMPLE))
+    top_untagged: int = 10
+    drift: Literal["fail", "report"] = "fail"
+
+    def window(
+        self,
+        now: dt.datetime,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+    ) -> Window:
+        """The window, with ``since``/``until`` (the command line's) taking precedence."""
+        end = until or self.until or now
+        start = since or self.since
+        if start is None:
+            last = self.window_last or DEFAULT_LAST
+            start = end - dt.timedelta(seconds=int(last[:-1]) * _UNITS[last[-1]])
+        return Window(start, end)
+
+
+def load_audit(
+    path: Path, policy: TagPolicy, environ: Mapping[str, str] | None = None
+) -> AuditConfig:
+    """The ``audit:`` section of the profile at ``path`` (an empty section gives defaults)."""
+    env = os.environ if environ is None else environ
+    document = _read_toml_table(path) if path.suffix == ".toml" else load_yaml(path)
+    section = document.get("audit") if isinstance(document, dict) else None
+    if section is None:
+        section = YamlMap()
+    problems = [
+        _under_audit(p, document)
+        for p in schema_problems(section, "audit-config.schema.json", path)
+    ]
+    if problems:
+        raise TagsmokeFileError(problems)
+    values = _interpolate(section, ["audit"], document, path, env, problems)
+    window = values.get("window", {})
+    for key in ("since", "until"):
+        if key in window:
+            try:
+                parse_time(window[key])
+            except ValueError:
+                line, column = locate(document, ["audit", "window", key])
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        column,
+                        f"audit.window.{key}",
+                        f"{window[key]!r} is not an ISO 8601 time",
+                        "write e.g. 2026-11-27T00:00:00Z",
+                    )
+                )
+    if "last" in window and ("since" in window):
+        line, column = locate(document, ["audit", "window"])
+        problems.append(
+            Problem(
+                path,
+                line,
+                column,
+                "audit.window",
+                "give either last or since (with until), not both",
+            )
+        )
+    if problems:
+        raise TagsmokeFileError(problems)
+    source_values = values.get(
+        "source",
+        {"kind": "sql", "url": "sqlite:///tagsmoke-reference.sqlite", "table": "request_log"},
+    )
+    kind = source_values["kind"]
+    defaults = DEFAULT_SQL_FIELDS if kind == "sql" else DEFAULT_FILE_FIELDS
+    dimensions = tuple(values.get("dimensions", policy.all_dimensions))
+    # The policy's required dimensions are always read: classify needs them.
+    read = dict.fromkeys((*policy.dimensions, *dimensions))
+    dimension_defaults = {
+        d: (f"json_extract(tags, '$.{d}')" if kind == "sql" else f"tags.{d}") for d in read
+    }
+    fields = {**defaults, **dimension_defaults, **source_values.get("fields", {})}
+    source = SourceConfig(
+        kind=kind,
+        fields=fields,
+        url=source_values.get("url"),
+        table=source_values.get("table"),
+        dialect=source_values.get("dialect"),
+        path=source_values.get("path"),
+        engine=source_values.get("engine", "auto"),
+        record_path=source_values.get("record_path"),
+        query={k: str(v) for k, v in source_values.get("query", {}).items()},
+        headers=dict(source_values.get("headers", {})),
+        auth=dict(source_values.get("auth", {})),
+        pages=dict(source_values["pages"]) if "pages" in source_values else None,
+        max_records=int(source_values.get("max_records", 100_000)),
+    )
+    _check_source(source, path, document, problems)
+    if problems:
+        raise TagsmokeFileError(problems)
+    return AuditConfig(
+        window_last=window.get("last"),
+        since=parse_time(window["since"]) if "since" in window else None,
+        until=parse_time(window["until"]) if "until" in window else None,
+        dimensions=dimensions,
+        source=source,
+        coverage_threshold=float(values.get("coverage_threshold", DEFAULT_COVERAGE_THRESHOLD)),
+        failure_limit=int(values.get("failure_limit", DEFAULT_FAILURE_LIMIT)),
+        seed=int(values.get("seed", DEFAULT_SEED)),
+        sample={**DEFAULT_SAMPLE, **values.get("sample", {})},
+        top_untagged=int(values.get("top_untagged", 10)),
+        drift=values.get("drift", "fail"),
+    )
+
+
+def _read_toml_table(path: Path) -> Any:
+    """``[tool.tagsmoke]`` of a pyproject.toml (the profile loader has checked it exists)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    with path.open("rb") as stream:
+        return tomllib.load(stream).get("tool", {}).get("tagsmoke", {})
+
+
+_NEEDS = {
+    "sql": ("url", "table"),
+    "jsonl": ("path",),
+    "csv": ("path",),
+    "parquet": ("path",),
+    "http": ("url",),
+}
+
+
+def _check_source(source: SourceConfig, path: Path, document: Any, problems: list[Problem]) -> None:
+    for key in _NEEDS[source.kind]:
+        if getattr(source, key) is None:
+            line, column = locate(document, ["audit", "source"])
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    column,
+                    "audit.source",
+                    f"a {source.kind} source needs {key}",
+                    f"add audit.source.{key}",
+                )
+            )
+    if (
+        source.kind == "sql"
+        and source.url
+        and not source.url.startswith(("sqlite:///", "postgresql://", "postgres://"))
+        and source.dialect is None
+    ):
+        line, column = locate(document, ["audit", "source", "url"])
+        problems.append(
+            Problem(
+                path,
+                line,
+                column,
+                "audit.source.url",
+                "the census runs on sqlite:/// and postgresql:// URLs",
+                "for another engine, render the query with `tagsmoke audit --print-sql DIALECT`",
+            )
+        )
+
+
+def _under_audit(problem: Problem, document: Any) -> Problem:
+    key_path = "audit" + ("." + problem.key_path if problem.key_path else "")
+    if problem.key_path.startswith("["):
+        key_path = "audit" + problem.key_path
+    return Problem(
+        problem.path, problem.line, problem.column, key_path, problem.message, problem.hint
+    )
+
+
+def _interpolate(
+    value: Any,
+    key_path: list[str | int],
+    document: Any,
+    path: Path,
+    env: Mapping[str, str],
+    problems: list[Problem],
+) -> Any:
+    """``${VAR}`` and ``${VAR:-default}``, as in the rest of the profile."""
+    if isinstance(value, dict):
+        return {
+            k: _interpolate(v, [*key_path, k], document, path, env, problems)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [
+            _interpolate(v, [*key_path, i], document, path, env, problems)
+            for i, v in enumerate(value)
+        ]
+    if not isinstance(value, str):
+        return value
+
+    def substitute(match: re.Match[str]) -> str:
+        name, default = match.group("name"), match.group("default")
+        if env.get(name):
+            return env[name]
+        if default is not None:
+            return default
+        line, column = locate(document, key_path)
+        problems.append(
+            Problem(
+                path,
+                line,
+                column,
+                format_key_path(key_path),
+                f"environment variable {name} is not set",
+                f"export {name}, or write ${{{name}:-default}} to give a default",
+            )
+        )
+        return ""
+
+    return _VAR.sub(substitute, value)

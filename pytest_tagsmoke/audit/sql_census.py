@@ -1,0 +1,182 @@
+"""The census pushed down to a SQL store: SQLite (standard library) or PostgreSQL (psycopg).
+
+Fields are SQL expressions in the store's dialect (``json_extract(tags, '$.owner')`` in
+SQLite, ``tags ->> 'owner'`` in PostgreSQL); the queries are rendered by sqlglot. Values
+reach SQL only as literals sqlglot quotes; the connection is read-only where the engine
+allows it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pytest_tagsmoke.audit.census import Group
+from pytest_tagsmoke.audit.config import read_dimensions
+from pytest_tagsmoke.audit.source import AuditStoreError, ReadNotes
+from pytest_tagsmoke.audit.sql_query import (
+    CensusQuery,
+    QueryError,
+    parse_fields,
+    table_expression,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from pytest_tagsmoke.audit.config import SourceConfig, Window
+    from pytest_tagsmoke.audit.sample import Stratum
+
+
+def dialect_of(config: SourceConfig) -> str:
+    if config.dialect:
+        return config.dialect
+    url = config.url or ""
+    return "sqlite" if url.startswith("sqlite:") else "postgres"
+
+
+def build_query(
+    config: SourceConfig, window: Window, seed: int, dimensions: Sequence[str]
+) -> CensusQuery:
+    dialect = dialect_of(config)
+    try:
+        fields = parse_fields(config.fields, dialect)
+        table = table_expression(config.table or "", dialect)
+    except QueryError as exc:
+        raise AuditStoreError(str(exc)) from None
+    return CensusQuery(fields, table, window, seed, dimensions)
+
+
+def _md5(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+class SqlCensus:
+    def __init__(
+        self,
+        config: SourceConfig,
+        window: Window,
+        seed: int,
+        base_dir: Path,
+        dimensions: Sequence[str] = (),
+    ) -> None:
+        self.dialect = dialect_of(config)
+        self.query = build_query(config, window, seed, dimensions or read_dimensions(config))
+        self.notes = ReadNotes(engine=self.dialect)
+        url = config.url or ""
+        if url.startswith("sqlite:///"):
+            path = Path(url[len("sqlite:///") :])
+            path = path if path.is_absolute() else base_dir / path
+            if not path.is_file():
+                raise AuditStoreError(f"SQLite log store {path}: no such file")
+            self._db: _Database = _SQLite(path)
+        else:
+            self._db = _Postgres(url)
+
+    def _rows(self, sql: str) -> list[tuple[Any, ...]]:
+        self.notes.queries.append(sql)
+        rows = self._db.rows(sql)
+        self.notes.rows_fetched += len(rows)
+        return rows
+
+    def groups(self) -> list[Group]:
+        query = self.query
+        # SQLite groups by sorting: group the raw columns first (see groups_in_two_steps).
+        select = query.groups_in_two_steps() if self.dialect == "sqlite" else query.groups()
+        rows = self._rows(select.sql(dialect=self.dialect))
+        self.notes.census_rows = len(rows)
+        count = len(query.text_fields)
+        groups = []
+        for row in rows:
+            values = dict(zip(query.text_fields, row[:count], strict=False))
+            tokens = row[count + 3] if query.tokens_mapped else None
+            groups.append(
+                Group(
+                    values=values,
+                    day=row[count],
+                    traced=bool(row[count + 1]),
+                    records=int(row[count + 2]),
+                    tokens=int(tokens or 0) if query.tokens_mapped else None,
+                )
+            )
+        return groups
+
+    def candidates(self, stratum: Stratum, limit: int) -> list[dict[str, Any]]:
+        select = self.query.candidates(stratum, limit)
+        names = [e.alias_or_name for e in select.expressions]
+        return [
+            dict(zip(names, row, strict=False))
+            for row in self._rows(select.sql(dialect=self.dialect))
+        ]
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class _Database:
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class _SQLite(_Database):
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        try:
+            # Read-only: the audit never writes to a gateway's log store.
+            self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        except sqlite3.Error as exc:
+            raise AuditStoreError(f"SQLite log store {path}: {exc}") from None
+        # The sample key is an MD5, as in PostgreSQL and the analytical engines.
+        self._conn.create_function("md5", 1, _md5, deterministic=True)
+        # GROUP BY sorts in SQLite (it has no hash aggregate): let the sorter use two cores.
+        self._conn.execute("PRAGMA threads = 2")
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        try:
+            return self._conn.execute(sql).fetchall()
+        except sqlite3.Error as exc:
+            raise AuditStoreError(f"SQLite log store {self._path}: {exc}") from None
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class _Postgres(_Database):
+    def __init__(self, url: str) -> None:
+        try:
+            import psycopg
+        except ImportError:
+            raise AuditStoreError(
+                "a postgresql:// store needs psycopg: pip install 'pytest-tagsmoke[postgres]'"
+            ) from None
+        try:
+            self._conn = psycopg.connect(url, autocommit=True, connect_timeout=5)
+            self._conn.read_only = True
+        # Any error of the driver's (not only psycopg.Error: under pytester, psycopg may be
+        # imported twice in one process, and its C half raises the first import's classes).
+        except Exception as exc:
+            raise AuditStoreError(_pg_message(exc)) from None
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        try:
+            with self._conn.cursor() as cursor:
+                cursor.execute(sql.encode("utf-8"))
+                return list(cursor.fetchall())
+        except Exception as exc:  # the driver's errors, as above
+            raise AuditStoreError(_pg_message(exc)) from None
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def _pg_message(exc: Exception) -> str:
+    # The driver's message may quote the URL: say only what kind of error it was.
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return f"PostgreSQL store: {type(exc).__name__}: {first}"

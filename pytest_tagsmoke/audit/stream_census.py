@@ -1,0 +1,217 @@
+"""The census in Python, one record at a time, in memory that does not grow with traffic:
+counts per distinct tuple of mapped values, and for the sample only the lowest-key records
+of each stratum. Used for JSONL and CSV files without DuckDB, and for HTTP listings."""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import re
+from typing import TYPE_CHECKING, Any
+
+import jmespath
+
+from pytest_tagsmoke.audit.census import NO_SERVICE, Group
+from pytest_tagsmoke.audit.config import TOKEN_FIELD, iso, read_dimensions
+from pytest_tagsmoke.logstore.mapping import scalar
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+
+    from pytest_tagsmoke.audit.config import SourceConfig, Window
+    from pytest_tagsmoke.audit.sample import Stratum
+
+SIMPLE_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+#: Records kept per stratum pool by default: the seed's 30, enough after earlier draws.
+POOL = 30
+
+
+def simple_path(path: str) -> tuple[str, ...] | None:
+    """``tags.owner`` as keys, where the path is plain names; None for richer JMESPath."""
+    return tuple(path.split(".")) if SIMPLE_PATH.match(path) else None
+
+
+def path_reader(path: str) -> Callable[[Any], Any]:
+    keys = simple_path(path)
+    if keys is None:
+        return jmespath.compile(path).search
+
+    def read(document: Any) -> Any:
+        for key in keys:
+            if not isinstance(document, dict):
+                return None
+            document = document.get(key)
+        return document
+
+    return read
+
+
+def compile_mapper(
+    paths: Mapping[str, str],
+) -> Callable[[Mapping[str, Any]], dict[str, str | None]]:
+    """One function that maps a record to its fields as text, written out for these paths:
+    the streaming census calls it once per record, so a loop over the fields would be its
+    cost. Paths and names enter the generated code only as ``repr`` literals."""
+    lines = ["def mapper(document):"]
+    namespace: dict[str, Any] = {"scalar": scalar}
+    for number, path in enumerate(paths.values()):
+        keys = simple_path(path)
+        value = f"v{number}"
+        if keys is None:
+            namespace[f"search{number}"] = jmespath.compile(path).search
+            lines.append(f"    {value} = search{number}(document)")
+        else:
+            lines.append(f"    {value} = document.get({keys[0]!r})")
+            for key in keys[1:]:
+                lines.append(
+                    f"    {value} = {value}.get({key!r}) if type({value}) is dict else None"
+                )
+        lines.append(
+            f"    {value} = ({value} or None) if type({value}) is str else "
+            f"(None if {value} is None else scalar({value}))"
+        )
+    pairs = ", ".join(f"{name!r}: v{number}" for number, name in enumerate(paths))
+    lines.append(f"    return {{{pairs}}}")
+    exec("\n".join(lines), namespace)  # the code above; paths only as repr literals
+    mapper: Callable[[Mapping[str, Any]], dict[str, str | None]] = namespace["mapper"]
+    return mapper
+
+
+def integer(value: Any) -> int | None:
+    text = scalar(value)
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+class StreamCensus:
+    """Feed mapped records with :meth:`add`; read :meth:`groups` and :meth:`candidates`."""
+
+    def __init__(
+        self,
+        config: SourceConfig,
+        window: Window,
+        seed: int,
+        production: tuple[str, ...],
+        pool_size: int = POOL,
+    ) -> None:
+        self.text_fields = [
+            *read_dimensions(config),
+            *(f for f in ("service", "request_class") if f in config.fields),
+        ]
+        self.tokens_mapped = TOKEN_FIELD in config.fields
+        # Plain paths are followed key by key (the common case, and the hot loop); richer
+        # JMESPath is searched.
+        self._mapper = compile_mapper(
+            {name: path for name, path in config.fields.items() if name != TOKEN_FIELD}
+        )
+        self._tokens = path_reader(config.fields[TOKEN_FIELD]) if self.tokens_mapped else None
+        self.since, self.until = iso(window.since), iso(window.until)
+        self.seed = str(seed)
+        self.production = frozenset(production)
+        self.counts: dict[tuple[Any, ...], list[int]] = {}
+        self.pool_size = pool_size
+        self.pools: dict[tuple[str, Any], list[tuple[int, str, int, dict[str, Any]]]] = {}
+        self._pools_of: dict[tuple[Any, ...], list[list[Any]]] = {}
+        self._added = 0
+
+    def add_document(self, document: Mapping[str, Any]) -> None:
+        """One raw record: mapped by the profile's paths, then counted."""
+        self.consume((document,))
+
+    def consume(self, documents: Iterable[Mapping[str, Any]]) -> None:
+        """Map, window, count and pool every document. One loop with everything in local
+        names: it runs once per record, so its cost is the streaming path's cost."""
+        mapper = self._mapper
+        read_tokens = self._tokens
+        since, until = self.since, self.until
+        grouped = self.text_fields
+        counts = self.counts
+        seed = self.seed
+        production = self.production
+        pools_of = self._pools_of
+        size = self.pool_size
+        md5 = hashlib.md5
+        for document in documents:
+            values = mapper(document)
+            stamp = values.get("timestamp")
+            if stamp is not None and not (since <= stamp < until):
+                continue
+            record_id = values.get("id")
+            tokens = 0
+            if read_tokens is not None:
+                raw = read_tokens(document)
+                tokens = (raw if type(raw) is int else integer(raw)) or 0
+            key = (
+                *[values.get(f) for f in grouped],
+                stamp[:10] if stamp is not None else None,
+                record_id is not None and stamp is not None,
+            )
+            entry = counts.get(key)
+            if entry is None:
+                entry = counts[key] = [0, 0]
+            entry[0] += 1
+            entry[1] += tokens
+            # The sample: keep each stratum pool's lowest keys.
+            source = values.get("source_record") or ""
+            digest = md5(
+                f"{seed}|{record_id or ''}|{stamp or ''}|{source}".encode(), usedforsecurity=False
+            ).hexdigest()
+            service = values.get("service") or values.get("owner") or NO_SERVICE
+            which = (
+                values.get("environment") in production,
+                service,
+                values.get("request_class") or NO_SERVICE,
+            )
+            pools = pools_of.get(which)
+            if pools is None:
+                pools = pools_of[which] = self._pools_for(which)
+            for pool in pools:
+                if len(pool) >= size and digest >= pool[0][1]:
+                    continue
+                self._added += 1
+                # A max-heap by key: the worst kept record on top.
+                item = (-int(digest, 16), digest, self._added, {**values, "key": digest})
+                if len(pool) < size:
+                    heapq.heappush(pool, item)
+                else:
+                    heapq.heapreplace(pool, item)
+
+    def _pools_for(self, which: tuple[bool, str, str]) -> list[list[Any]]:
+        production, service, request_class = which
+        return [
+            self.pools.setdefault(pool_key, [])
+            for pool_key in (
+                ("production", production),
+                ("service", service),
+                ("request_class", request_class),
+            )
+        ]
+
+    def groups(self) -> list[Group]:
+        count = len(self.text_fields)
+        return [
+            Group(
+                values=dict(zip(self.text_fields, key[:count], strict=False)),
+                day=key[count],
+                traced=key[count + 1],
+                records=figures[0],
+                tokens=figures[1] if self.tokens_mapped else None,
+            )
+            for key, figures in self.counts.items()
+        ]
+
+    def candidates(self, stratum: Stratum, limit: int) -> list[dict[str, Any]]:
+        if stratum.kind in ("production", "non_production"):
+            pool = self.pools.get(("production", stratum.kind == "production"), [])
+        else:
+            pool = self.pools.get((stratum.kind, stratum.values[0]), [])
+        records = sorted((item[3] for item in pool), key=lambda r: r["key"])
+        return [
+            {name: r.get(name) for name in ("id", "timestamp", "source_record", *self.text_fields)}
+            | {"key": r["key"]}
+            for r in records[:limit]
+        ]

@@ -1,0 +1,1 @@
+"""A real LiteLLM proxy for the tests: its config, a logging callback, and a runner."""
