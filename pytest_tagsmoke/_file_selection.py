@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pytest_tagsmoke._yaml import load_yaml
 from pytest_tagsmoke.artifacts import RECORDS, SMOKE_TEST_LOG
 from pytest_tagsmoke.errors import TagsmokeFileError
 from pytest_tagsmoke.profile import PROFILE_FILENAME, has_pyproject_table, load_profile
@@ -83,6 +84,18 @@ def _named_by(profile: Path) -> tuple[set[Path], Path] | None:
     return named, (base / loaded.artifacts).resolve()
 
 
+def _ledger_of(profile: Path) -> Path | None:
+    """The owner ledger ``profile`` names (``policy.ledger``), read even from a profile
+    that does not load: a ledger is never a scenario file."""
+    try:
+        document = load_yaml(profile) if profile.suffix != ".toml" else None
+    except TagsmokeFileError:
+        return None
+    policy = document.get("policy") if isinstance(document, dict) else None
+    name = policy.get("ledger") if isinstance(policy, dict) else None
+    return (profile.parent / name).resolve() if isinstance(name, str) else None
+
+
 def select_files(paths: Sequence[Path], profile: Path | None = None) -> Selection:
     """The profiles and scenario files ``tagsmoke validate`` checks for ``paths``."""
     explicit: list[Path] = []
@@ -101,6 +114,7 @@ def select_files(paths: Sequence[Path], profile: Path | None = None) -> Selectio
     scoped = [s for s in map(_named_by, selection.profiles) if s is not None]
     named = {p for scenarios, _ in scoped for p in scenarios}
     artifact_folders = [folder for _, folder in scoped]
+    ledgers = {ledger for ledger in map(_ledger_of, selection.profiles) if ledger is not None}
     for path in explicit:
         if path.name not in PROFILE_NAMES:
             selection.scenarios.append(path)
@@ -108,6 +122,9 @@ def select_files(paths: Sequence[Path], profile: Path | None = None) -> Selectio
         if path.name in PROFILE_NAMES:
             continue
         resolved = path.resolve()
+        if resolved in ledgers:
+            selection.skipped.append(path)
+            continue
         in_artifacts = any(resolved.is_relative_to(folder) for folder in artifact_folders)
         if in_artifacts or (scoped and resolved not in named):
             selection.skipped.append(path)

@@ -13,32 +13,56 @@ from pathlib import Path
 from pytest_tagsmoke import __version__
 from pytest_tagsmoke._file_selection import PROFILE_NAMES, select_files
 from pytest_tagsmoke.errors import Problem, TagsmokeFileError
-from pytest_tagsmoke.profile import load_profile
-from pytest_tagsmoke.scenario import load_scenario_file
+from pytest_tagsmoke.lint import TagLint, ledger_warnings, tag_value_warnings
+from pytest_tagsmoke.profile import Profile, load_profile
+from pytest_tagsmoke.scenario import Scenario, load_scenario_file
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 
-def validate(paths: list[Path], profile: Path | None) -> tuple[int, list[Problem]]:
-    """(files checked, problems) for ``paths``; a profile is checked as a profile."""
+def validate(paths: list[Path], profile: Path | None) -> tuple[int, list[Problem], list[Problem]]:
+    """(files checked, problems, warnings) for ``paths``; a profile is checked as a profile."""
     selection = select_files(paths, profile)
     profiles, files = selection.profiles, selection.scenarios
     problems: list[Problem] = []
     known_fields = None
+    loaded_profiles: list[Profile] = []
     for path in profiles:
         try:
             loaded = load_profile(path, require_env=False)
             known_fields = set(loaded.log_store.fields)
+            loaded_profiles.append(loaded)
         except TagsmokeFileError as exc:
             problems += exc.problems
+    scenarios: list[Scenario] = []
     for path in files:
         if path.name in PROFILE_NAMES:
             continue
         try:
-            load_scenario_file(path, known_fields=known_fields)
+            scenarios += load_scenario_file(path, known_fields=known_fields, require_env=False)
         except TagsmokeFileError as exc:
             problems += exc.problems
-    return len(set(files) | set(profiles)), problems
+    warnings: list[Problem] = []
+    for loaded in loaded_profiles:
+        warnings += ledger_warnings(loaded, scenarios)
+    lint = loaded_profiles[0].tag_lint if loaded_profiles else TagLint()
+    owners = [
+        (p.ledger_path, _line_of(e.where), e.owner)
+        for p in loaded_profiles
+        if p.ledger_path is not None
+        for e in p.policy.ledger.values()
+    ]
+    warnings += tag_value_warnings(lint, scenarios, owners)
+    return len(set(files) | set(profiles)), problems, warnings
+
+
+def _line_of(where: str) -> int | None:
+    line = where.rpartition(":")[2]
+    return int(line) if line.isdigit() else None
+
+
+def _warned(warnings: list[Problem]) -> str:
+    return f", {len(warnings)} warning(s)" if warnings else ""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,17 +101,21 @@ def main(argv: list[str] | None = None) -> int:
         for path in missing:
             print(f"tagsmoke validate: {path}: no such file or folder", file=sys.stderr)
         return EXIT_USAGE
-    count, problems = validate(args.paths, args.profile)
+    count, problems, warnings = validate(args.paths, args.profile)
     if count == 0:
         print("tagsmoke validate: no YAML files found under the given paths", file=sys.stderr)
         return EXIT_USAGE
     for problem in problems:
         print(problem)
+    for warning in warnings:
+        print(f"warning: {warning}")
     noun = "file" if count == 1 else "files"
     if problems:
-        print(f"tagsmoke validate: {len(problems)} problem(s) in {count} {noun}")
+        print(
+            f"tagsmoke validate: {len(problems)} problem(s) in {count} {noun}" + _warned(warnings)
+        )
         return EXIT_INVALID
-    print(f"tagsmoke validate: {count} {noun} valid")
+    print(f"tagsmoke validate: {count} {noun} valid" + _warned(warnings))
     return EXIT_VALID
 
 

@@ -36,7 +36,9 @@ class ScenarioFile(pytest.File):
     def collect(self) -> Iterator[ScenarioItem]:
         session = self.config.stash[SESSION_KEY]
         known_fields = session.profile.log_store.fields.keys()
-        for scenario in load_scenario_file(self.path, known_fields=known_fields):
+        for scenario in load_scenario_file(
+            self.path, known_fields=known_fields, require_env=not session.dry_run
+        ):
             item = ScenarioItem.from_parent(self, name=scenario.id, scenario=scenario)
             for mark in scenario.marks:
                 item.add_marker(_pytest_mark(self.config, mark))

@@ -32,6 +32,31 @@ PRICING_CLAIM = "pricing_claim"
 
 
 @dataclass(frozen=True)
+class LedgerEntry:
+    """One row of the owner ledger: who an owner tag value is charged to.
+
+    ``where`` is the row's location (``owners.yaml:12``), named in failure messages.
+    """
+
+    owner: str
+    team: str
+    cost_center: str
+    budget_owner: str
+    follow_up: str
+    last_reviewed: str
+    retired: bool = False
+    where: str = ""
+
+    def mapped(self) -> dict[str, str]:
+        """The chargeback fields a smoke record carries as ``mapped_owner``."""
+        return {
+            "team": self.team,
+            "cost_center": self.cost_center,
+            "budget_owner": self.budget_owner,
+        }
+
+
+@dataclass(frozen=True)
 class TagPolicy:
     """Which dimensions attribution needs, their approved values, and who follows up."""
 
@@ -43,6 +68,10 @@ class TagPolicy:
     shared_owners: frozenset[str] = frozenset()
     shared_environments: frozenset[str] = frozenset()
     follow_up_default: str = "platform-finops"
+    #: The owner ledger (owner tag value -> entry), empty when the profile names none.
+    ledger: Mapping[str, LedgerEntry] = field(default_factory=dict)
+    #: Where the ledger was read from (shown in fixes), e.g. ``owners.yaml``.
+    ledger_source: str = ""
 
     @property
     def all_dimensions(self) -> tuple[str, ...]:
@@ -60,10 +89,48 @@ class TagPolicy:
         return found
 
     def follow_up_owner(self, owner: str | None) -> str:
-        """Who fixes a failure on ``owner``'s traffic: the owner map's entry, else the default."""
+        """Who fixes a failure on ``owner``'s traffic: the ledger's live entry, the owner
+        map's entry, else the default."""
+        entry = self.ledger.get(owner) if owner else None
+        if entry is not None and not entry.retired:
+            return entry.follow_up
         if owner and owner in self.owners:
             return self.owners[owner]
         return self.follow_up_default
+
+    def knows_owners(self) -> bool:
+        """Whether the policy can tell a known owner from an unknown one."""
+        return bool(self.owners or self.ledger)
+
+    def owner_known(self, owner: str) -> bool:
+        """In the ledger and not retired, or (without a ledger entry) in the owner map."""
+        entry = self.ledger.get(owner)
+        if entry is not None:
+            return not entry.retired
+        return owner in self.owners
+
+    def mapped_owner(self, owner: str | None) -> dict[str, str] | None:
+        """The ledger's team, cost center and budget owner for a live ``owner``, else None."""
+        entry = self.ledger.get(owner) if owner else None
+        if entry is None or entry.retired:
+            return None
+        return entry.mapped()
+
+    def owner_fix(self, owner: str | None) -> str:
+        """Why ``owner`` cannot be charged and what to change, naming the ledger row."""
+        entry = self.ledger.get(owner) if owner else None
+        if entry is not None and entry.retired:
+            return (
+                f"owner {owner!r} is retired in the owner ledger ({entry.where}): retag its "
+                "traffic with the owner that took over, or un-retire the row after review"
+            )
+        if self.ledger:
+            return (
+                f"owner {owner!r} is not in the owner ledger ({self.ledger_source}): add a row "
+                "for it (owner, team, cost_center, budget_owner, follow_up, last_reviewed), "
+                "or fix the tag where it is set"
+            )
+        return f"owner {owner!r} is not in the policy's owner map"
 
 
 @dataclass(frozen=True)
@@ -108,8 +175,8 @@ def classify(tags: Mapping[str, str | None], policy: TagPolicy) -> Classificatio
         environment is not None and environment in policy.shared_environments
     ):
         return Classification("shared", (SHARED_COST_RULE_NEEDED,))
-    if policy.owners and owner is not None and owner not in policy.owners:
-        # Known to nobody: attributed by the gateway, but nobody can be charged.
+    if policy.knows_owners() and owner is not None and not policy.owner_known(owner):
+        # Unknown or retired: attributed by the gateway, but nobody can be charged.
         return Classification("attributed", (MISSING_OWNER,))
     return Classification("attributed", ())
 

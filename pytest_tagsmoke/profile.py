@@ -23,6 +23,7 @@ from pytest_tagsmoke._rules import (
 from pytest_tagsmoke._validate import schema_problems
 from pytest_tagsmoke._yaml import YamlMap, decode, format_key_path, load_yaml, locate
 from pytest_tagsmoke.errors import Problem, TagsmokeFileError
+from pytest_tagsmoke.ledger import DEFAULT_REVIEW_MAX_AGE_DAYS, load_ledger
 from pytest_tagsmoke.logstore.bounded import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH
 from pytest_tagsmoke.logstore.mapping import FieldSpec
 from pytest_tagsmoke.policy import (
@@ -38,6 +39,7 @@ from pytest_tagsmoke.redaction import (
     redact_url,
     url_secrets,
 )
+from pytest_tagsmoke.tag_lint import TagLint
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -52,6 +54,7 @@ PRESETS = (
     "langfuse",
     "cloudflare",
     "kong",
+    "portkey",
     "openai-compatible",
     "reference",
 )
@@ -138,6 +141,8 @@ class LogStoreConfig:
     url: str | None = field(default=None, repr=False)
     query_sql: str | None = None
     counts_query: str | None = None
+    #: The gateway's bucket names -> the harness's (``{unallocated: untagged}``).
+    bucket_names: Mapping[str, str] = field(default_factory=dict)
     # every kind: bounds on what one answer (or one JSONL line) may hold
     max_answer_bytes: int = DEFAULT_MAX_BYTES
     max_answer_depth: int = DEFAULT_MAX_DEPTH
@@ -215,6 +220,11 @@ class Profile:
     public_query_params: tuple[str, ...] = ()
     #: Header names whose values are secret, besides names that look secret.
     secret_headers: tuple[str, ...] = ()
+    #: The owner ledger file (``policy.ledger``), and the review age validate allows.
+    ledger_path: Path | None = None
+    ledger_review_max_age_days: int = DEFAULT_REVIEW_MAX_AGE_DAYS
+    #: What ``tagsmoke validate`` warns about in tag values (``policy.tag_lint``).
+    tag_lint: TagLint = field(default_factory=TagLint)
 
     @property
     def base_dir(self) -> Path:
@@ -251,9 +261,12 @@ class Profile:
         """Whether a request header's value is a secret (looks secret, or is listed)."""
         return is_secret_header(name, self.secret_headers)
 
-    def authorization_value(self) -> str:
+    def authorization_value(self, credential: str | None = None) -> str:
+        """The credential header's value: the profile's credential, or ``credential`` (a
+        scenario's own), after the profile's scheme."""
+        credential = self.credential if credential is None else credential
         scheme = self.credential_scheme.strip()
-        return f"{scheme} {self.credential}" if scheme else self.credential
+        return f"{scheme} {credential}" if scheme else credential
 
 
 def load_profile(
@@ -284,14 +297,68 @@ def load_profile(
     )
     if problems:
         raise TagsmokeFileError(problems)
-    ctx = _Context(path, document, env, problems)
+    ctx = InterpolationContext(path, document, env, problems)
     values = _interpolate(document, [], ctx)
     if problems and require_env:
         raise TagsmokeFileError(problems)
-    problems = check_sent_values(values, ctx)
+    problems = check_sent_values(values, ctx) + _lint_pattern_problems(values, ctx)
     if problems:
         raise TagsmokeFileError(problems)
-    return _build(path, values)
+    return _with_ledger(_build(path, values), document, values)
+
+
+def _lint_pattern_problems(values: Mapping[str, Any], ctx: InterpolationContext) -> list[Problem]:
+    pattern = values.get("policy", {}).get("tag_lint", {}).get("pattern")
+    if pattern is None:
+        return []
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        line, column = locate(ctx.document, ["policy", "tag_lint", "pattern"])
+        return [
+            Problem(
+                ctx.path,
+                line,
+                column,
+                "policy.tag_lint.pattern",
+                f"not a regular expression: {exc}",
+                "write a Python regular expression, e.g. ^[a-z0-9]+(?:[-_][a-z0-9]+)*$",
+            )
+        ]
+    return []
+
+
+def _with_ledger(profile: Profile, document: Any, values: Mapping[str, Any]) -> Profile:
+    """The profile with its owner ledger read (``policy.ledger``), if it names one."""
+    policy_values = values.get("policy", {})
+    name = policy_values.get("ledger")
+    if not name:
+        return profile
+    ledger_path = profile.base_dir / name
+    if not ledger_path.is_file():
+        line, column = locate(document, ["policy", "ledger"])
+        raise TagsmokeFileError(
+            [
+                Problem(
+                    profile.path,
+                    line,
+                    column,
+                    "policy.ledger",
+                    f"the owner ledger {name!r} does not exist (looked for {ledger_path})",
+                    "create it (see docs/ledger.md) or fix the path, relative to the profile",
+                )
+            ]
+        )
+    entries = load_ledger(ledger_path)
+    policy = dataclasses.replace(profile.policy, ledger=entries, ledger_source=ledger_path.name)
+    return dataclasses.replace(
+        profile,
+        policy=policy,
+        ledger_path=ledger_path,
+        ledger_review_max_age_days=policy_values.get(
+            "ledger_review_max_age_days", DEFAULT_REVIEW_MAX_AGE_DAYS
+        ),
+    )
 
 
 # Values that travel in a header (ASCII only) or a URL; each is stripped of surrounding
@@ -330,7 +397,7 @@ def _bad_character(text: str, *, header: bool) -> tuple[int, str] | None:
     return None
 
 
-def check_sent_values(values: dict[str, Any], ctx: _Context) -> list[Problem]:
+def check_sent_values(values: dict[str, Any], ctx: InterpolationContext) -> list[Problem]:
     """Strip the credential, auth and URL values; a character a header or URL cannot carry
     is a problem naming the environment variable it came from, never showing the value."""
     problems: list[Problem] = []
@@ -349,7 +416,7 @@ def check_sent_values(values: dict[str, Any], ctx: _Context) -> list[Problem]:
 
 
 def _check_one(
-    value: str, key_path: tuple[str | int, ...], ctx: _Context, problems: list[Problem]
+    value: str, key_path: tuple[str | int, ...], ctx: InterpolationContext, problems: list[Problem]
 ) -> str:
     header = any(_matches(key_path, p) for p in _HEADER_VALUES)
     if not header and not any(_matches(key_path, p) for p in _URL_VALUES):
@@ -371,7 +438,7 @@ def _check_one(
 
 
 def _sent_value_problem(
-    ctx: _Context,
+    ctx: InterpolationContext,
     key_path: tuple[str | int, ...],
     position: int,
     what: str,
@@ -472,7 +539,7 @@ def _load_pyproject_table(path: Path) -> Any:
 
 
 @dataclass
-class _Context:
+class InterpolationContext:
     path: Path
     document: YamlMap
     env: Mapping[str, str]
@@ -481,7 +548,7 @@ class _Context:
     sources: dict[tuple[str | int, ...], list[str]] = field(default_factory=dict)
 
 
-def _interpolate(value: Any, key_path: list[str | int], ctx: _Context) -> Any:
+def _interpolate(value: Any, key_path: list[str | int], ctx: InterpolationContext) -> Any:
     """Replace ``${VAR}`` and ``${VAR:-default}`` in every string of the document."""
     if isinstance(value, dict):
         return {k: _interpolate(v, [*key_path, k], ctx) for k, v in value.items()}
@@ -489,6 +556,12 @@ def _interpolate(value: Any, key_path: list[str | int], ctx: _Context) -> Any:
         return [_interpolate(v, [*key_path, i], ctx) for i, v in enumerate(value)]
     if not isinstance(value, str):
         return value
+    return interpolate_text(value, key_path, ctx)
+
+
+def interpolate_text(value: str, key_path: list[str | int], ctx: InterpolationContext) -> str:
+    """``value`` with ``${VAR}`` and ``${VAR:-default}`` replaced; an unset variable without
+    a default is a problem in ``ctx`` (located at ``key_path``) and becomes ``<VAR>``."""
 
     def substitute(match: re.Match[str]) -> str:
         name, default = match.group("name"), match.group("default")
@@ -538,7 +611,7 @@ def _log_store(values: Mapping[str, Any] | None) -> LogStoreConfig:
         "max_answer_depth",
     )
     kwargs: dict[str, Any] = {key: values[key] for key in plain if key in values}
-    for key in ("query", "auth", "headers"):
+    for key in ("query", "auth", "headers", "bucket_names"):
         if key in values and isinstance(values[key], dict):
             kwargs[key] = dict(values[key])
     if isinstance(values.get("query"), str):  # an SQL query
@@ -578,6 +651,8 @@ def _build(path: Path, values: dict[str, Any]) -> Profile:
     }
     if "scenarios" in values:
         kwargs["scenarios"] = tuple(values["scenarios"])
+    if "tag_lint" in policy_values:
+        kwargs["tag_lint"] = TagLint(**policy_values["tag_lint"])
     for key in ("production_hosts", "public_query_params", "secret_headers"):
         if key in values:
             kwargs[key] = tuple(values[key])

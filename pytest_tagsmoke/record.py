@@ -48,6 +48,9 @@ def build_smoke_record(
     stopped before it was judged (why); the record fails with no reason, nothing claimed.
     """
     owner = scenario.tags.get("owner")
+    # The owner the record is charged to: the record's (a gateway may derive it from the
+    # caller's key), else the one sent.
+    charged = (record.get("owner") if record else None) or owner
     if verdict is not None:
         failure_reason = verdict.failure_reason
         problems = [f"{f.reason}: {f.detail}" for f in verdict.findings]
@@ -66,7 +69,8 @@ def build_smoke_record(
         "source_record": record.get("source_record") if record else None,
         "result": "pass" if failure_reason is None and unverified is None else "fail",
         "failure_reason": failure_reason,
-        "follow_up_owner": policy.follow_up_owner(owner),
+        "follow_up_owner": policy.follow_up_owner(owner or charged),
+        "mapped_owner": policy.mapped_owner(charged),
         "scenario": scenario.name,
         "scenario_id": scenario.id,
         "scenario_file": f"{scenario.file.name}:{scenario.line}",
@@ -81,6 +85,8 @@ def build_smoke_record(
         "counter_expected": scenario.expect.untagged_count == "increments",
         "tags_in_log": dict(verdict.tags_in_log) if verdict else {},
         "drift": dict(verdict.drift) if verdict else {},
+        "request_class_in_log": verdict.request_class_in_log if verdict else None,
+        "token_usage_reported": verdict.token_usage_reported if verdict else "not-checked",
         "bucket": verdict.bucket if verdict else None,
         "detected_reason": verdict.detected_reason if verdict else None,
         "problems": problems,

@@ -94,7 +94,13 @@ def join_url(endpoint: str, path: str) -> str:
 
 def is_secret_header(name: str, secret_headers: Collection[str] = ()) -> bool:
     """Whether a header's value is a secret: its name looks like one, or is listed."""
-    return bool(SECRET_NAME.search(name)) or name.casefold() in _folded(secret_headers)
+    # Portkey's vendor prefix holds "key": judge what follows it (x-portkey-api-key is
+    # secret, x-portkey-metadata and x-portkey-trace-id are not).
+    judged = name[len(_PORTKEY_PREFIX) :] if name.lower().startswith(_PORTKEY_PREFIX) else name
+    return bool(SECRET_NAME.search(judged)) or name.casefold() in _folded(secret_headers)
+
+
+_PORTKEY_PREFIX = "x-portkey-"
 
 
 def redact_headers(

@@ -82,7 +82,7 @@ class RedactionPlugin:
             v
             for k, v in headers.items()
             if isinstance(v, str) and (self.profile.is_secret_header(k) or k.casefold() in listed)
-        )
+        ) | frozenset(getattr(scenario, "secrets", tuple)())
         if not values:
             return self.redactor
         if values not in self._per_headers:

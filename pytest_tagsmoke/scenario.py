@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from pytest_tagsmoke._rules import claim_problems, secret_problems, without_dupl
 from pytest_tagsmoke._validate import schema_problems
 from pytest_tagsmoke._yaml import YamlMap, load_yaml, locate
 from pytest_tagsmoke.errors import Problem, TagsmokeFileError
-from pytest_tagsmoke.profile import Attach
+from pytest_tagsmoke.profile import Attach, InterpolationContext, interpolate_text
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -94,6 +95,13 @@ class Scenario:
     expect: Expectation
     attach: AttachSpec = None
     marks: tuple[Mark, ...] = ()
+    #: The scenario's own credential (``credential: ${VAR}``), sent instead of the
+    #: profile's; a scenario's own credential header is kept as written too.
+    credential: str | None = field(default=None, repr=False)
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values of this scenario that are never shown: its own credential."""
+        return (self.credential,) if self.credential else ()
 
 
 def slugify(name: str) -> str:
@@ -103,11 +111,19 @@ def slugify(name: str) -> str:
 
 
 def load_scenario_file(
-    path: Path, text: str | None = None, known_fields: Collection[str] | None = None
+    path: Path,
+    text: str | None = None,
+    known_fields: Collection[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    require_env: bool = True,
 ) -> list[Scenario]:
     """Every scenario of ``path``; all problems are raised together as TagsmokeFileError.
 
     ``known_fields``: the profile's mapped record fields, which ``expect.record`` may name.
+    ``${VAR}`` and ``${VAR:-default}`` interpolate ``environ`` (default: the environment)
+    as in profiles; with ``require_env=False`` (validate, dry run) an unset variable is no
+    problem.
     """
     document = load_yaml(path, text)
     if document is None:
@@ -134,10 +150,70 @@ def load_scenario_file(
     )
     if problems:
         raise TagsmokeFileError(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
+    env = os.environ if environ is None else environ
+    ctx = InterpolationContext(path, document, env, problems)
+    _interpolate_in_place(document, [], ctx)
+    if not require_env:
+        problems.clear()
+    if problems:
+        raise TagsmokeFileError(problems)
+    problems += _model_problems(document, path)
     scenarios = _build(document, path, problems, known_fields)
     if problems:
         raise TagsmokeFileError(problems)
     return scenarios
+
+
+def _interpolate_in_place(node: Any, key_path: list[str | int], ctx: InterpolationContext) -> None:
+    """Interpolate every string of the document, keeping its line-aware mappings; values
+    that travel in a header (request headers, credentials) are stripped of surrounding
+    whitespace (``export KEY=$(cat keyfile)`` keeps the file's newline)."""
+    items: list[tuple[Any, Any]] = (
+        list(node.items())
+        if isinstance(node, dict)
+        else list(enumerate(node))
+        if isinstance(node, list)
+        else []
+    )
+    for key, value in items:
+        where = [*key_path, key]
+        if isinstance(value, str):
+            if "${" in value:
+                value = interpolate_text(value, where, ctx)
+                if "headers" in key_path or key == "credential":
+                    value = value.strip()
+                node[key] = value
+        else:
+            _interpolate_in_place(value, where, ctx)
+
+
+_MODEL_FIELD = re.compile(r"^(model|.+[-_]model|model[-_].+)$", re.IGNORECASE)
+MODEL_WHY = (
+    "a smoke test of the tagging path must not assert specific model identifiers (the "
+    "spend-attribution guide's 'what this smoke test must not assert'): which model a "
+    "gateway routes to changes without any tagging problem"
+)
+
+
+def _model_problems(document: YamlMap, path: Path) -> list[Problem]:
+    """``expect.record`` keys that assert a model identifier, refused with the reason."""
+    problems: list[Problem] = []
+    for index, raw in enumerate(document["scenarios"]):
+        record = raw.get("expect", {}).get("record", {})
+        for name in record:
+            if _MODEL_FIELD.match(name):
+                line, column = locate(document, ["scenarios", index, "expect", "record", name])
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        column,
+                        f"scenarios[{index}].expect.record.{name}",
+                        MODEL_WHY,
+                        "remove it; the request body's model only has to be a cheap one",
+                    )
+                )
+    return problems
 
 
 def _attach_spec(value: Any) -> AttachSpec:
@@ -210,6 +286,21 @@ def _build(
         status = expect.get("status", "2xx")
         counts_by_default = raw["path"] == "error" and str(status)[0] != "4"
         record = _record_expectations(expect.get("record", {}))
+        if "derived_owner" in expect:
+            record["owner"] = ("equals", expect["derived_owner"])
+            if "owner" in raw.get("tags", {}):
+                line, column = locate(document, ["scenarios", index, "tags", "owner"])
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        column,
+                        f"scenarios[{index}].tags.owner",
+                        "expect.derived_owner says the gateway derives the owner from the "
+                        "caller's key, but the scenario sends an owner tag",
+                        "remove the owner tag, or expect record: {owner: {equals: ...}}",
+                    )
+                )
         for name in record:
             if known_fields is not None and name not in known_fields:
                 line, column = locate(document, ["scenarios", index, "expect", "record", name])
@@ -265,6 +356,7 @@ def _build(
                     ),
                     attach=_attach_spec(raw["attach"]) if "attach" in raw else file_attach,
                     marks=_marks(raw.get("marks", [])),
+                    credential=raw.get("credential", document.get("credential")),
                 )
             )
     return scenarios

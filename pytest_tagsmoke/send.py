@@ -96,7 +96,11 @@ def build_request(profile: Profile, scenario: Scenario, correlation_id: str) -> 
     """The exact request for ``scenario``; sends nothing."""
     spec = scenario.request
     headers = dict(spec.headers)
-    headers[profile.credential_header] = profile.authorization_value()
+    if scenario.credential is not None:
+        headers[profile.credential_header] = profile.authorization_value(scenario.credential)
+    elif profile.credential_header.casefold() not in {name.casefold() for name in headers}:
+        # A scenario's own credential header (from the environment) is sent as written.
+        headers[profile.credential_header] = profile.authorization_value()
     correlation = profile.correlation
     if correlation.header:
         headers[correlation.header] = correlation_id
@@ -108,8 +112,12 @@ def build_request(profile: Profile, scenario: Scenario, correlation_id: str) -> 
     attached: dict[str, str] = {}
     tag_lists: dict[str, list[str]] = {}
     json_headers: dict[str, dict[str, str]] = {}
-    for dimension, value in scenario.tags.items():
-        attach = resolve_attach(profile, scenario, dimension)
+    sent = [(d, v, resolve_attach(profile, scenario, d)) for d, v in scenario.tags.items()]
+    class_attach = profile.attach.get("request_class")
+    if class_attach is not None and "request_class" not in scenario.tags:
+        # The profile attaches the scenario's request class too, always as it says.
+        sent.append(("request_class", scenario.request_class, class_attach))
+    for dimension, value, attach in sent:
         if attach.kind == "header":
             headers[attach.name] = value
         elif attach.kind == "tags_header":

@@ -52,6 +52,10 @@ class Verdict:
     bucket_incremented: YesNo
     tags_in_log: Mapping[str, str | None] = field(default_factory=dict)
     drift: Mapping[str, str] = field(default_factory=dict)
+    #: The record's request class, where the profile maps ``request_class``.
+    request_class_in_log: str | None = None
+    #: Whether the record reports token usage, where the profile maps token fields.
+    token_usage_reported: YesNo = "not-checked"
 
     @property
     def passed(self) -> bool:
@@ -111,6 +115,7 @@ def judge(
             )
         )
         return Verdict(tuple(findings), None, None, "no", "not-checked")
+    findings += _request_class_findings(scenario, record)
     if expect.failure_record == "tagged":
         findings += _sent_tag_findings(scenario, policy, record)
         findings += _record_field_findings(scenario, record)
@@ -124,6 +129,7 @@ def judge(
     else:
         findings += _error_findings(scenario, policy, found, bucket)
     findings += _record_field_findings(scenario, record)
+    findings += _token_findings(record)
     findings += _duplicate_findings(record, attempts)
     for name in ("timestamp", "source_record"):
         if not record.get(name):
@@ -174,6 +180,14 @@ def _verdict(
     incremented: YesNo,
 ) -> Verdict:
     tag_found: YesNo = "yes" if all(record.get(d) == v for d, v in scenario.tags.items()) else "no"
+    tokens = token_fields(record)
+    usage: YesNo = (
+        "not-checked"
+        if not tokens or bucket is None
+        else "yes"
+        if all(_is_count(record.get(n)) for n in tokens)
+        else "no"
+    )
     return Verdict(
         tuple(sorted(findings, key=_rank)),
         bucket,
@@ -182,7 +196,58 @@ def _verdict(
         incremented,
         tags_in_log={d: record.get(d) for d in policy.all_dimensions},
         drift=policy.drift(record.values),
+        request_class_in_log=record.get(REQUEST_CLASS),
+        token_usage_reported=usage,
     )
+
+
+REQUEST_CLASS = "request_class"
+
+
+def token_fields(record: LogRecord) -> list[str]:
+    """The mapped token-usage fields: ``tokens``, ``*_tokens``, ``tokens_*``."""
+    return [
+        name
+        for name in record.values
+        if name == "tokens" or name.endswith("_tokens") or name.startswith("tokens_")
+    ]
+
+
+def _is_count(value: str | None) -> bool:
+    return value is not None and value.isdigit()
+
+
+def _request_class_findings(scenario: Scenario, record: LogRecord) -> list[Finding]:
+    """Where the profile maps ``request_class``, the record must hold the scenario's."""
+    if REQUEST_CLASS not in record.values:
+        return []
+    held = record.get(REQUEST_CLASS)
+    if held == scenario.request_class:
+        return []
+    found = "has no value" if held is None else f"holds {held!r}"
+    return [
+        Finding(
+            TAG_MISMATCH,
+            f"request_class: the scenario's is {scenario.request_class!r}, the record {found}",
+        )
+    ]
+
+
+def _token_findings(record: LogRecord) -> list[Finding]:
+    """Where token fields are mapped, the record must report usage (counts, never price)."""
+    findings = []
+    for name in token_fields(record):
+        held = record.get(name)
+        if not _is_count(held):
+            what = "has no value" if held is None else f"holds {held!r}, not a token count"
+            findings.append(
+                Finding(
+                    TAG_MISMATCH,
+                    f"token usage: record field {name} {what} (the allocation ledger needs "
+                    "reported token usage per request)",
+                )
+            )
+    return findings
 
 
 def _duplicate_findings(record: LogRecord, attempts: int) -> list[Finding]:
@@ -336,7 +401,7 @@ def _policy_detail(reason: str, record: LogRecord, policy: TagPolicy) -> str:
             "environment", record.get("environment"), policy
         )
     if reason == "missing_owner":
-        return f"owner {record.get('owner')!r} is not in the policy's owner map"
+        return policy.owner_fix(record.get("owner"))
     if reason == "shared_cost_rule_needed":
         return f"owner {record.get('owner')!r} is shared cost: a documented rule is needed"
     return reason.replace("_", " ")

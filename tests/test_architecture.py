@@ -57,6 +57,7 @@ KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
                 f"{PACKAGE}.logstore.http",
                 f"{PACKAGE}.logstore.jsonl",
                 f"{PACKAGE}.logstore.sql",
+                f"{PACKAGE}.logstore.buckets",
             }
         ),
         # items.py names the session and the runtime in its types; session.py makes the items.
@@ -74,6 +75,7 @@ STAGES: dict[int, tuple[str, ...]] = {
     0: (
         "",
         "errors",
+        "tag_lint",
         "_yaml",
         "_validate",
         "_rules",
@@ -87,9 +89,16 @@ STAGES: dict[int, tuple[str, ...]] = {
         "logstore.bounded",
         "logstore.mapping",
     ),
-    1: ("profile", "scenario", "_file_selection"),  # files
+    1: ("profile", "scenario", "_file_selection", "ledger", "lint"),  # files
     2: ("send", "production"),  # plan and send
-    3: ("logstore", "logstore.http", "logstore.jsonl", "logstore.sql", "poll"),  # find records
+    3: (
+        "logstore",
+        "logstore.http",
+        "logstore.jsonl",
+        "logstore.sql",
+        "logstore.buckets",
+        "poll",
+    ),  # find records
     4: ("verify",),  # judge
     5: ("record", "summary"),  # smoke records
     6: ("artifacts", "message"),  # reports

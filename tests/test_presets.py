@@ -343,3 +343,51 @@ def test_no_cost_field_is_read_by_any_preset(tmp_path: Path) -> None:
             continue
         profile = _profile(tmp_path, f"preset: {preset}\n")
         assert not [f for f in profile.log_store.fields.values() if "cost" in f.path.lower()]
+
+
+def test_portkey(tmp_path: Path) -> None:
+    export = tmp_path / "portkey-export.jsonl"
+    export.write_text(json.dumps(_answer("portkey-logs-export.json")) + "\n")
+    profile = _profile(
+        tmp_path,
+        "preset: portkey\ncredential: ${PORTKEY_API_KEY}\n",
+        {"PORTKEY_LOGS_EXPORT": str(export), "PORTKEY_API_KEY": "portkey-key-canary"},
+    )
+    values = _fetch(profile, "", "tagsmoke-0001")
+    assert {k: values[k] for k in EXPECTED} == EXPECTED
+    assert values["user"] == "smoke-runner"
+    assert (values["prompt_tokens"], values["total_tokens"]) == ("9", "10")
+    assert values["source_record"] == "8d3c6f0e-5a1b-4c2d-9e7f-0a1b2c3d4e5f"
+    request = _sent(profile)
+    assert json.loads(request.headers["x-portkey-metadata"]) == EXPECTED
+    assert request.headers["x-portkey-trace-id"] == "tagsmoke-0001"
+    assert request.headers["x-portkey-api-key"] == "portkey-key-canary"  # no Bearer scheme
+    assert "Authorization" not in request.headers
+
+
+def test_portkey_dry_run_shows_the_metadata_header(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", tagsmoke="preset: portkey\nendpoint: https://api.portkey.ai\n")
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "s.yaml").write_text(
+        "scenarios:\n  - name: tagged\n    path: happy\n"
+        "    tags: {owner: team-search, environment: staging, use_case: search, user: ci}\n"
+    )
+    result = pytester.runpytest("--tagsmoke", "--tagsmoke-dry-run")
+    result.stdout.fnmatch_lines(
+        [
+            "*POST https://api.portkey.ai/v1/chat/completions",
+            "*x-portkey-api-key: ***",
+            "*x-portkey-trace-id: <correlation-id>*",
+            '*x-portkey-metadata: {"owner":"team-search","environment":"staging",'
+            '"use_case":"search","_user":"ci"}*',
+        ]
+    )
+
+
+def test_the_portkey_page_profile_loads(tmp_path: Path) -> None:
+    page = (Path(__file__).parents[1] / "docs" / "presets" / "portkey.md").read_text()
+    block = page.split("```yaml\n", 1)[1].split("```", 1)[0]
+    profile = _profile(tmp_path, block, {"PORTKEY_API_KEY": "portkey-key-canary"})
+    assert profile.preset == "portkey"
+    assert profile.credential_header == "x-portkey-api-key"
+    assert profile.log_store.id_field == "trace_id"

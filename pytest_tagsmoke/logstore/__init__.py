@@ -77,14 +77,21 @@ def open_log_store(
     from pytest_tagsmoke.logstore.mapping import FieldMapper
 
     mapper = FieldMapper(config.fields, policy.aliases)
+    store: LogStore
     if config.kind == "jsonl":
         from pytest_tagsmoke.logstore.jsonl import JsonlLogStore
 
-        return JsonlLogStore(config, base_dir, mapper)
-    if config.kind == "sql":
+        store = JsonlLogStore(config, base_dir, mapper)
+    elif config.kind == "sql":
         from pytest_tagsmoke.logstore.sql import SqlLogStore
 
-        return SqlLogStore(config, base_dir, mapper)
-    from pytest_tagsmoke.logstore.http import HttpLogStore
+        store = SqlLogStore(config, base_dir, mapper)
+    else:
+        from pytest_tagsmoke.logstore.http import HttpLogStore
 
-    return HttpLogStore(config, endpoint, client, mapper, concurrency)
+        store = HttpLogStore(config, endpoint, client, mapper, concurrency)
+    if config.bucket_names:
+        from pytest_tagsmoke.logstore.buckets import RenamedBuckets
+
+        store = RenamedBuckets(store, config.bucket_names)
+    return store

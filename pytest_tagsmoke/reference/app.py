@@ -34,6 +34,8 @@ APPROVED_ENVIRONMENTS = frozenset(
 REQUIRED_DIMENSIONS = ("owner", "environment", "use_case")
 HEADER_PREFIX = "x-tag-"
 CORRELATION_HEADER = "x-correlation-id"
+#: The caller's request class (e.g. ``chat-smoke``), logged as the record's ``request_class``.
+REQUEST_CLASS_HEADER = "x-request-class"
 # A made-up per-token figure so records carry a cost column the way real gateways' do
 # (LiteLLM's response_cost): the harness must never copy it into an artifact.
 _FAKE_COST_PER_TOKEN = 1.5e-06
@@ -75,6 +77,11 @@ class Faults:
     #: Those failed answers are logged too, tags and all, one record per attempt (LiteLLM
     #: logs a failure record for a 429 it answers).
     log_failures: bool = False
+    #: Keys the gateway retired are still accepted and their traffic attributed to the
+    #: key's old owner ("key rotation orphans usage": it lands in a team's total).
+    attribute_retired_keys: bool = False
+    #: Records carry no token usage (a logging change dropped the usage columns).
+    drop_usage: bool = False
     #: Seconds the gateway waits before answering a chat request.
     slow: float = 0.0
     #: Random ingestion lag, uniform in [0, ingest_jitter] seconds, on top of ingest_delay.
@@ -93,6 +100,15 @@ class GatewayConfig:
     environments: frozenset[str] = APPROVED_ENVIRONMENTS
     required: tuple[str, ...] = REQUIRED_DIMENSIONS
     shared_owners: frozenset[str] = frozenset({"platform-shared"})
+    #: API key -> owner: a request without an owner tag is tagged with its key's owner
+    #: (identity-derived attribution).
+    key_owners: dict[str, str] = field(default_factory=dict)
+    #: Keys taken out of service (rotated): refused with 401, or, with
+    #: ``retired_keys_untagged``, served and logged untagged, never attributed.
+    retired_keys: dict[str, str] = field(default_factory=dict)
+    retired_keys_untagged: bool = False
+    #: The gateway's own words for buckets, e.g. ``{untagged: unallocated}``.
+    bucket_names: dict[str, str] = field(default_factory=dict)
     #: Requests served, by kind: ``chat``, ``log_reads`` (record and count reads).
     stats: Counter[str] = field(default_factory=Counter)
     #: The correlation id of every chat request received, in order.
@@ -118,6 +134,13 @@ def _read_tags(
             tags[dimension] = value
             sources[dimension] = "header"
     return tags, sources
+
+
+def _api_key(request: Request) -> str:
+    """The caller's key: the Authorization header without its scheme."""
+    value = request.headers.get("authorization", "")
+    scheme, _, key = value.partition(" ")
+    return key.strip() if key and scheme.lower() == "bearer" else value.strip()
 
 
 def _route(tags: dict[str, str], config: GatewayConfig) -> tuple[str, str | None, str | None]:
@@ -173,12 +196,18 @@ def _row(
         "reason": reason,
         "follow_up": follow_up,
         "response_cost": 2 * _FAKE_COST_PER_TOKEN,
+        "request_class": request.headers.get(REQUEST_CLASS_HEADER),
+        "prompt_tokens": 1,
+        "completion_tokens": 1,
+        "total_tokens": 2,
     }
 
 
 def _log(db: LogStoreDB, row: dict[str, Any], config: GatewayConfig) -> None:
     """Write ``row`` to the log store, after the configured ingestion lag."""
     faults = config.faults
+    if faults.drop_usage:
+        row = {**row, "prompt_tokens": None, "completion_tokens": None, "total_tokens": None}
     copies = 0 if faults.lose_records else 2 if faults.duplicate_records else 1
     delay = config.ingest_delay + random.uniform(0, faults.ingest_jitter)
     for _ in range(copies):
@@ -214,17 +243,36 @@ def create_app(db: LogStoreDB, config: GatewayConfig) -> Starlette:
         correlation_id = request.headers.get(CORRELATION_HEADER) or f"ref-{uuid.uuid4().hex}"
         config.received.append(correlation_id)
         tags, sources = _read_tags(request, body, faults)
+        key = _api_key(request)
+        if key in config.retired_keys:
+            if faults.attribute_retired_keys:
+                tags.setdefault("owner", config.retired_keys[key])
+                sources.setdefault("owner", "key")
+            elif not config.retired_keys_untagged:
+                return JSONResponse(
+                    {"error": {"message": "this API key is retired", "type": "invalid_api_key"}},
+                    status_code=401,
+                )
+            else:
+                tags.pop("owner", None)  # a retired key's traffic is never attributed
+                sources.pop("owner", None)
+        elif key in config.key_owners and not tags.get("owner"):
+            tags["owner"] = config.key_owners[key]
+            sources["owner"] = "key"
         if faults.drop_dimension:
             tags.pop(faults.drop_dimension, None)
             sources.pop(faults.drop_dimension, None)
         if faults.hardcode_environment:
             tags["environment"] = faults.hardcode_environment
         bucket, reason, follow_up = _route(tags, config)
+        logged_bucket = config.bucket_names.get(bucket, bucket)
         model = body.get("model", "reference-model") if isinstance(body, dict) else None
         if faults.gateway_status is not None and faults.gateway_failures > 0:
             faults.gateway_failures -= 1
             if faults.log_failures:
-                row = _row(request, correlation_id, model, tags, sources, bucket, reason, follow_up)
+                row = _row(
+                    request, correlation_id, model, tags, sources, logged_bucket, reason, follow_up
+                )
                 _log(db, {**row, "status": faults.gateway_status}, config)
             retry = {"retry-after": f"{faults.retry_after:g}"} if faults.retry_after else {}
             return JSONResponse(
@@ -243,7 +291,7 @@ def create_app(db: LogStoreDB, config: GatewayConfig) -> Starlette:
                 status_code=400,
                 headers={CORRELATION_HEADER: correlation_id},
             )
-        row = _row(request, correlation_id, model, tags, sources, bucket, reason, follow_up)
+        row = _row(request, correlation_id, model, tags, sources, logged_bucket, reason, follow_up)
         completion_id = row["request_id"]
         _log(db, row, config)
         return JSONResponse(

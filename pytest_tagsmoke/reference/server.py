@@ -39,12 +39,22 @@ class ReferenceGateway:
         jsonl_path: Path | None = None,
         postgres_url: str | None = None,
         postgres_table: str = "tagsmoke_request_log",
+        key_owners: dict[str, str] | None = None,
+        retired_keys: dict[str, str] | None = None,
+        retired_keys_untagged: bool = False,
+        bucket_names: dict[str, str] | None = None,
     ) -> None:
         self.db = LogStoreDB(
             db_path, jsonl_path=jsonl_path, postgres_url=postgres_url, postgres_table=postgres_table
         )
         self.config = GatewayConfig(
-            ingest_delay=ingest_delay, faults=faults or Faults(), fail_closed=fail_closed
+            ingest_delay=ingest_delay,
+            faults=faults or Faults(),
+            fail_closed=fail_closed,
+            key_owners=dict(key_owners or {}),
+            retired_keys=dict(retired_keys or {}),
+            retired_keys_untagged=retired_keys_untagged,
+            bucket_names=dict(bucket_names or {}),
         )
         self._host, self._port = host, port
         self._server: uvicorn.Server | None = None

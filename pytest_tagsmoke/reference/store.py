@@ -28,11 +28,21 @@ CREATE TABLE IF NOT EXISTS request_log (
     bucket TEXT NOT NULL,
     reason TEXT,
     follow_up TEXT,
-    response_cost REAL
+    response_cost REAL,
+    request_class TEXT,
+    prompt_tokens INTEGER,
+    completion_tokens INTEGER,
+    total_tokens INTEGER
 );
 CREATE INDEX IF NOT EXISTS request_log_correlation_id ON request_log (correlation_id);
 """
 BUCKETS = ("attributed", "untagged", "quarantine", "shared")
+_ADDED_COLUMNS = (
+    ("request_class", "TEXT"),
+    ("prompt_tokens", "INTEGER"),
+    ("completion_tokens", "INTEGER"),
+    ("total_tokens", "INTEGER"),
+)
 
 
 class LogStoreDB:
@@ -62,6 +72,10 @@ class LogStoreDB:
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.executescript(_SCHEMA)
+        present = {row[1] for row in self._conn.execute("PRAGMA table_info(request_log)")}
+        for column, kind in _ADDED_COLUMNS:
+            if column not in present:  # a log file written by an older version
+                self._conn.execute(f"ALTER TABLE request_log ADD COLUMN {column} {kind}")
 
     def insert(self, row: dict[str, Any]) -> int:
         values = {

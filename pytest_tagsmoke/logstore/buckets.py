@@ -1,0 +1,52 @@
+"""Bucket names: a gateway's own words for the harness's buckets (``unallocated`` ->
+``untagged``), applied to every record and count a log store answers."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from pytest_tagsmoke.logstore import LogRecord, LogStore
+
+
+class RenamedBuckets:
+    """A log store whose ``bucket`` values and bucket counts use the harness's names."""
+
+    def __init__(self, store: LogStore, names: Mapping[str, str]) -> None:
+        self._store = store
+        self._names = dict(names)
+
+    def _record(self, record: LogRecord) -> LogRecord:
+        bucket = record.values.get("bucket")
+        if bucket is None or bucket not in self._names:
+            return record
+        values = {**record.values, "bucket": self._names[bucket]}
+        return dataclasses.replace(record, values=values)
+
+    def fetch_many(self, correlation_ids: Sequence[str]) -> dict[str, LogRecord]:
+        found = self._store.fetch_many(correlation_ids)
+        return {key: self._record(record) for key, record in found.items()}
+
+    def probe(self, correlation_ids: Sequence[str]) -> dict[str, LogRecord]:
+        found = self._store.probe(correlation_ids)
+        return {key: self._record(record) for key, record in found.items()}
+
+    def bucket_counts(self) -> dict[str, int] | None:
+        counts = self._store.bucket_counts()
+        if counts is None:
+            return None
+        renamed: dict[str, int] = {}
+        for name, count in counts.items():
+            bucket = self._names.get(name, name)
+            renamed[bucket] = renamed.get(bucket, 0) + count
+        return renamed
+
+    def list_records(self) -> Sequence[LogRecord] | None:
+        records = self._store.list_records()
+        return None if records is None else [self._record(r) for r in records]
+
+    def close(self) -> None:
+        self._store.close()
