@@ -3,6 +3,8 @@
 A YAML file (``owners: [{owner: ..., team: ...}]``) or a CSV file with the same columns,
 named by the profile's ``policy.ledger``. Loading checks the schema and duplicates (errors);
 :func:`review_warnings` names rows whose review is older than the allowed age.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ Owner ledger rows due for review, owners the profile or scenarios name that the 
 does not map (or has retired), and tag values that would explode cardinality (not a
 lowercase slug, too long, a timestamp). Warnings are printed with file:line and never
 change the exit status.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""The smoke record: the pass/fail record emitted for every scenario."""
+"""The smoke record: the pass/fail record emitted for every scenario.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Scenario files: load, validate (with line numbers) and turn into :class:`Scenario` objects."""
+"""Scenario files: load, validate (with line numbers) and turn into :class:`Scenario` objects.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
+"""
 
 from __future__ import annotations
 

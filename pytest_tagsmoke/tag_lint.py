@@ -1,6 +1,8 @@
 """Tag-value lint: which tag values are cardinality hazards (``policy.tag_lint``).
 
 Pure rules, no I/O: ``tagsmoke validate`` turns what they find into warnings.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations
