@@ -105,6 +105,24 @@ def test_a_public_query_parameter_holding_the_credential_is_still_hidden(
     assert "region=eu" in shown  # a public value that is no secret is still shown
 
 
+def test_a_public_query_parameter_holding_the_credential_variable_is_hidden_by_any_name(
+    tmp_path: Path,
+) -> None:
+    # The variable's name does not look secret, but it feeds the credential.
+    profile_file = tmp_path / "tagsmoke.yaml"
+    profile_file.write_text(
+        "endpoint: http://127.0.0.1:9/?code=${GW}&region=${REGION}\n"
+        "credential: ${GW}\n"
+        "public_query_params: [code, region]\n"
+    )
+    profile = load_profile(profile_file, {"GW": CANARY, "REGION": "eu-west"})
+    shown = profile.shown_endpoint()
+    assert CANARY not in shown
+    assert "code=***" in shown
+    assert "region=eu-west" in shown
+    assert CANARY not in profile.redactor().scrub(f"sent to {profile.endpoint}")
+
+
 def test_a_public_query_parameter_holding_the_log_store_token_is_still_hidden(
     tmp_path: Path,
 ) -> None:
