@@ -100,7 +100,7 @@ class RunArtifacts:
             return
         import yaml
 
-        from pytest_tagsmoke.guard import scan
+        from pytest_tagsmoke.guard import scan, withhold_amounts
         from pytest_tagsmoke.summary import markdown, smoke_test_log, summarize
 
         summary = summarize(self.records, policy, run, log_store)
@@ -127,8 +127,10 @@ class RunArtifacts:
         (self.folder / SUMMARY_MD).write_text(text, encoding="utf-8")
         step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if step_summary:
+            # The job summary is shown outside the run folder the guard scans below, so
+            # amounts are withheld from it before it is written.
             with open(step_summary, "a", encoding="utf-8") as stream:
-                stream.write(text)
+                stream.write(withhold_amounts(text))
         self.claims = scan(sorted(p for p in self.folder.iterdir() if p.is_file()))
 
     def close(self) -> None:

@@ -33,6 +33,7 @@ from pytest_tagsmoke.policy import (
     TagPolicy,
 )
 from pytest_tagsmoke.redaction import (
+    SECRET_NAME,
     Redactor,
     basic_credential,
     is_secret_header,
@@ -225,6 +226,10 @@ class Profile:
     ledger_review_max_age_days: int = DEFAULT_REVIEW_MAX_AGE_DAYS
     #: What ``tagsmoke validate`` warns about in tag values (``policy.tag_lint``).
     tag_lint: TagLint = field(default_factory=TagLint)
+    #: Values of the environment variables the profile interpolates that hold secrets: a
+    #: variable put in the credential or the log store's auth or headers, or whose name
+    #: looks secret (``${TAGSMOKE_API_KEY}``, ``${LOG_TOKEN}``), wherever it is used.
+    env_secrets: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def base_dir(self) -> Path:
@@ -238,13 +243,14 @@ class Profile:
 
     def secrets(self) -> list[str]:
         """Every value that must never be shown: the credential (alone and as sent), the log
-        store's auth, headers, SQL URL and query values, and what the endpoint's URL carries
-        (password, every query value not marked public)."""
+        store's auth, headers, SQL URL and query values, what the endpoint's URL carries
+        (password, every query value not marked public) and :attr:`env_secrets`."""
         credential = [self.credential, self.authorization_value()]
         if self.credential == PLACEHOLDER_CREDENTIAL:
             credential = []
         return [
             *credential,
+            *self.env_secrets,
             *self.log_store.secrets(self.public_query_params),
             *url_secrets(self.endpoint, self.public_query_params),
         ]
@@ -254,8 +260,9 @@ class Profile:
         return Redactor(self.secrets())
 
     def shown_endpoint(self) -> str:
-        """The endpoint as outputs show it: password and non-public query values hidden."""
-        return redact_url(self.endpoint, self.public_query_params)
+        """The endpoint as outputs show it: password and non-public query values hidden, and
+        a public parameter's value too when it is (or holds) a known secret."""
+        return redact_url(self.endpoint, self.public_query_params, self.secrets())
 
     def is_secret_header(self, name: str) -> bool:
         """Whether a request header's value is a secret (looks secret, or is listed)."""
@@ -304,7 +311,32 @@ def load_profile(
     problems = check_sent_values(values, ctx) + _lint_pattern_problems(values, ctx)
     if problems:
         raise TagsmokeFileError(problems)
-    return _with_ledger(_build(path, values), document, values)
+    profile = dataclasses.replace(_build(path, values), env_secrets=_env_secrets(ctx))
+    return _with_ledger(profile, document, values)
+
+
+# Where a variable's value is a secret whatever the variable's name.
+_SECRET_VALUES = (
+    ("credential",),
+    ("log_store", "auth", "*"),
+    ("log_store", "headers", "*"),
+)
+
+
+def _env_secrets(ctx: InterpolationContext) -> tuple[str, ...]:
+    """The values (as set, and stripped) of the variables interpolated into a secret place
+    or named like a secret: such a value stays hidden wherever else the profile puts it,
+    a query parameter marked public included."""
+    names = {
+        name
+        for key_path, used in ctx.sources.items()
+        for name in used
+        if SECRET_NAME.search(name) or any(_matches(key_path, p) for p in _SECRET_VALUES)
+    }
+    values = {
+        form for name in names for form in (ctx.env.get(name, ""), ctx.env.get(name, "").strip())
+    }
+    return tuple(sorted(v for v in values if v))
 
 
 def _lint_pattern_problems(values: Mapping[str, Any], ctx: InterpolationContext) -> list[Problem]:

@@ -36,9 +36,17 @@ def _folded(names: Iterable[str]) -> set[str]:
     return {n.strip().casefold() for n in names}
 
 
-def redact_url(url: str, public: Collection[str] = ()) -> str:
+def holds_secret(value: str, secrets: Collection[str]) -> bool:
+    """Whether ``value`` is one of ``secrets`` or holds one (of :data:`MIN_SCRUBBED` or more
+    characters) inside it."""
+    return any(s and (value == s or (len(s) >= MIN_SCRUBBED and s in value)) for s in secrets)
+
+
+def redact_url(url: str, public: Collection[str] = (), secrets: Collection[str] = ()) -> str:
     """``url`` without a password in its userinfo and without any query value except the
-    values of the ``public`` parameters (a query value may be a key: ``?code=``, ``?sig=``)."""
+    values of the ``public`` parameters (a query value may be a key: ``?code=``, ``?sig=``).
+    A public parameter's value that is, or holds, one of the known ``secrets`` is hidden all
+    the same: listing a parameter public never shows a key put in it."""
     parts = urlsplit(url)
     netloc = parts.netloc
     if "@" in netloc:
@@ -50,7 +58,13 @@ def redact_url(url: str, public: Collection[str] = ()) -> str:
         shown = _folded(public)
         pairs = parse_qsl(query, keep_blank_values=True)
         kept = [
-            (k, v if k.casefold() in shown or _PLACEHOLDER.fullmatch(v) else REDACTED)
+            (
+                k,
+                v
+                if (k.casefold() in shown and not holds_secret(v, secrets))
+                or _PLACEHOLDER.fullmatch(v)
+                else REDACTED,
+            )
             for k, v in pairs
         ]
         query = urlencode(kept, safe="*{}")
@@ -58,7 +72,8 @@ def redact_url(url: str, public: Collection[str] = ()) -> str:
 
 
 def url_secrets(url: str, public: Collection[str] = ()) -> list[str]:
-    """The secrets a URL carries: its userinfo password (alone and as a Basic credential)
+    """The secrets a URL carries: its userinfo password (alone and as a Basic credential),
+    or an HTTP URL's username when there is no password (a token: ``https://TOKEN@host``),
     and every query value of a parameter not marked public. Template placeholders such as
     ``{correlation_ids}`` are not secrets."""
     try:
@@ -70,6 +85,10 @@ def url_secrets(url: str, public: Collection[str] = ()) -> list[str]:
     found = []
     if password:
         found += [password, basic_credential(user, password)]
+    elif user and parts.scheme.lower() in {"http", "https"}:
+        # https://TOKEN@host: the username is the key (httpx sends it as Basic "TOKEN:").
+        # A database URL's lone user name (postgresql://postgres@host) is no secret.
+        found += [user, basic_credential(user, "")]
     shown = _folded(public)
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
         if key.casefold() not in shown and value and not _PLACEHOLDER.search(value):

@@ -7,11 +7,16 @@ run knows (see :class:`~pytest_tagsmoke.redaction.Redactor`), and its failure te
 and properties of every price or currency amount (the pricing guard). Nothing depends on a
 caller remembering to scrub.
 
+The HTTP client's own log lines (httpx logs ``HTTP Request: POST <full URL>`` at INFO, httpcore
+its traces at DEBUG) go to live logging and ``--log-file`` without passing through a report:
+a :class:`logging.Filter` on those loggers scrubs each record's message first.
+
 PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +31,37 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Generator
 
     from pytest_tagsmoke.profile import Profile
+
+
+#: The loggers the HTTP client writes to. A filter on a logger sees only the records logged
+#: on that very logger, not its children's, so httpcore's are named one by one.
+HTTP_CLIENT_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+
+
+class SecretLogFilter(logging.Filter):
+    """Replaces a log record's message by its scrubbed text (its arguments are merged in
+    first, so a URL passed as an argument is scrubbed too)."""
+
+    def __init__(self, redactor: Callable[[], Redactor]) -> None:
+        super().__init__()
+        self._redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: its arguments are dropped unseen
+            message = str(record.msg)
+        record.msg = self._redactor().scrub(message)
+        record.args = ()
+        return True
 
 
 class RedactionPlugin:
@@ -44,6 +80,7 @@ class RedactionPlugin:
         self.redactor = self._build()
         self._per_headers: dict[frozenset[str], Redactor] = {}
         self._file_headers: dict[Path, frozenset[str]] = {}
+        self._log_filter = SecretLogFilter(lambda: self.redactor)
 
     def _build(self) -> Redactor:
         public = self.profile.public_query_params
@@ -90,6 +127,15 @@ class RedactionPlugin:
         return self._per_headers[values]
 
     # -- hooks ----------------------------------------------------------------------------
+    def pytest_configure(self, config: pytest.Config) -> None:
+        """Scrub the HTTP client's log records before any handler formats them."""
+        for name in HTTP_CLIENT_LOGGERS:
+            logging.getLogger(name).addFilter(self._log_filter)
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        for name in HTTP_CLIENT_LOGGERS:
+            logging.getLogger(name).removeFilter(self._log_filter)
+
     @pytest.hookimpl(wrapper=True)
     def pytest_tagsmoke_endpoint(self, config: pytest.Config) -> Generator[None, Any, Any]:
         endpoint = yield
