@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from pytest_tagsmoke.audit.config import AuditConfig
     from pytest_tagsmoke.policy import TagPolicy
     from pytest_tagsmoke.profile import Profile
+    from pytest_tagsmoke.redaction import Redactor
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,44 @@ def run_audit(
             for c in checks
         ],
     }
-    return AuditResult(summary, sample, checks, [*profile.secrets(), *config.source.secrets()])
+    secrets = [*profile.secrets(), *config.source.secrets(profile.public_query_params)]
+    result = AuditResult(summary, sample, checks, secrets)
+    _guard_pricing(result)
+    return result
+
+
+def audit_redactor(profile: Profile, config: AuditConfig) -> Redactor:
+    """Scrubs the profile's and the audit source's secrets (for error messages)."""
+    return profile.redactor().with_secrets(config.source.secrets(profile.public_query_params))
+
+
+def _guard_pricing(result: AuditResult) -> None:
+    """The pricing guard over the audit files: an amount in them fails the audit."""
+    from pytest_tagsmoke.audit.outputs import pricing_claims
+
+    claims = pricing_claims(result)
+    if not claims:
+        return
+    check = Check(
+        "pricing_guard",
+        "",
+        False,
+        "the audit files would carry price, cost or currency amounts (withheld): "
+        + "; ".join(str(c) for c in claims)
+        + ". Map no price or cost column to an audit dimension or field",
+    )
+    result.checks.append(check)
+    summary = result.summary
+    summary["result"] = "fail"
+    summary["checks"].append(
+        {
+            "name": check.name,
+            "kind": check.kind,
+            "subject": check.subject,
+            "passed": False,
+            "message": check.message,
+        }
+    )
 
 
 def judge(
