@@ -98,7 +98,10 @@ def test_a_price_field_is_refused_as_dimension_or_field(
     profile = _write(tmp_path, source, extra)
     assert main(["audit", "--profile", str(profile), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
-    assert f"tagsmoke.yaml:" in err and f"audit.{key}: 'response_cost': expectations about" in err
+    text = profile.read_text().splitlines()
+    line = next(n for n, t in enumerate(text, 1) if "response_cost" in t)
+    assert f"tagsmoke.yaml:{line}:" in err
+    assert f"audit.{key}: 'response_cost': expectations about" in err
     assert not (tmp_path / "out").exists()
     assert main(["validate", str(profile)]) == 1
     assert f"audit.{key}" in capsys.readouterr().out

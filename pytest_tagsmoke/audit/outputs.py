@@ -72,9 +72,7 @@ def render(result: AuditResult) -> dict[str, str]:
 
 def pricing_claims(result: AuditResult) -> list[PricingClaim]:
     """Every amount the pricing guard finds in the audit files (file:line, never the amount)."""
-    return [
-        claim for name, text in render(result).items() for claim in scan_text(Path(name), text)
-    ]
+    return [claim for name, text in render(result).items() for claim in scan_text(Path(name), text)]
 
 
 def write_outputs(result: AuditResult, folder: Path) -> list[Path]:
