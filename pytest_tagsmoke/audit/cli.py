@@ -74,7 +74,7 @@ def _usage(message: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from pytest_tagsmoke.artifacts import artifacts_folder_problem, new_run_id
-    from pytest_tagsmoke.audit.outputs import write_outputs
+    from pytest_tagsmoke.audit.outputs import guard_pricing, write_outputs
     from pytest_tagsmoke.audit.run import audit_redactor, load, run_audit
     from pytest_tagsmoke.audit.source import AuditStoreError
 
@@ -104,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
         result = run_audit(profile, config, since=since, until=until, run_id=run_id)
     except AuditStoreError as exc:
         return _usage(f"setup error, nothing was judged: {redactor.scrub(str(exc))}")
+    guard_pricing(result)
     try:
         write_outputs(result, folder)
     except OSError as exc:

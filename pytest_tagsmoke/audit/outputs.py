@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pytest_tagsmoke.audit.run import Check
 from pytest_tagsmoke.guard import PricingClaim, scan_text, withhold_amounts
 from pytest_tagsmoke.redaction import Redactor
 from pytest_tagsmoke.summary import COUNT_NAMES
@@ -73,6 +74,32 @@ def render(result: AuditResult) -> dict[str, str]:
 def pricing_claims(result: AuditResult) -> list[PricingClaim]:
     """Every amount the pricing guard finds in the audit files (file:line, never the amount)."""
     return [claim for name, text in render(result).items() for claim in scan_text(Path(name), text)]
+
+
+def guard_pricing(result: AuditResult) -> None:
+    """The pricing guard over the audit files: an amount in them adds a failing check."""
+    claims = pricing_claims(result)
+    if not claims:
+        return
+    check = Check(
+        "pricing_guard",
+        "",
+        False,
+        "the audit files would carry price, cost or currency amounts (withheld): "
+        + "; ".join(str(c) for c in claims)
+        + ". Map no price or cost column to an audit dimension or field",
+    )
+    result.checks.append(check)
+    result.summary["result"] = "fail"
+    result.summary["checks"].append(
+        {
+            "name": check.name,
+            "kind": check.kind,
+            "subject": check.subject,
+            "passed": False,
+            "message": check.message,
+        }
+    )
 
 
 def write_outputs(result: AuditResult, folder: Path) -> list[Path]:

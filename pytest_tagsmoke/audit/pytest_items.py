@@ -133,6 +133,7 @@ class AuditFile(pytest.File):
 
     def collect(self) -> Iterator[AuditItem]:
         from pytest_tagsmoke.artifacts import new_run_id
+        from pytest_tagsmoke.audit.outputs import guard_pricing
         from pytest_tagsmoke.audit.run import audit_redactor, load, run_audit
         from pytest_tagsmoke.audit.source import AuditStoreError
 
@@ -151,6 +152,7 @@ class AuditFile(pytest.File):
             # No redaction plugin runs for an audit alone: scrub before the message leaves.
             message = audit_redactor(profile, config).scrub(str(exc))
             raise AuditSetupError(f"setup error, nothing was judged: {message}") from None
+        guard_pricing(result)
         self.plugin.result = result
         self.plugin.folder = folder
         line = _audit_line(self.path)

@@ -134,43 +134,12 @@ def run_audit(
         ],
     }
     secrets = [*profile.secrets(), *config.source.secrets(profile.public_query_params)]
-    result = AuditResult(summary, sample, checks, secrets)
-    _guard_pricing(result)
-    return result
+    return AuditResult(summary, sample, checks, secrets)
 
 
 def audit_redactor(profile: Profile, config: AuditConfig) -> Redactor:
     """Scrubs the profile's and the audit source's secrets (for error messages)."""
     return profile.redactor().with_secrets(config.source.secrets(profile.public_query_params))
-
-
-def _guard_pricing(result: AuditResult) -> None:
-    """The pricing guard over the audit files: an amount in them fails the audit."""
-    from pytest_tagsmoke.audit.outputs import pricing_claims
-
-    claims = pricing_claims(result)
-    if not claims:
-        return
-    check = Check(
-        "pricing_guard",
-        "",
-        False,
-        "the audit files would carry price, cost or currency amounts (withheld): "
-        + "; ".join(str(c) for c in claims)
-        + ". Map no price or cost column to an audit dimension or field",
-    )
-    result.checks.append(check)
-    summary = result.summary
-    summary["result"] = "fail"
-    summary["checks"].append(
-        {
-            "name": check.name,
-            "kind": check.kind,
-            "subject": check.subject,
-            "passed": False,
-            "message": check.message,
-        }
-    )
 
 
 def judge(
