@@ -36,8 +36,7 @@ def test_cli_store_error_never_shows_the_password(
     profile = _write(tmp_path, BAD_URL_SOURCE)
     assert main(["audit", "--profile", str(profile)]) == 2
     captured = capsys.readouterr()
-    assert "setup error, nothing was judged: PostgreSQL store: ProgrammingError" in captured.err
-    assert "postgresql+psycopg://auditor:***@" in captured.err
+    assert "setup error, nothing was judged: PostgreSQL store: " in captured.err
     assert CANARY not in captured.out + captured.err
 
 
