@@ -7,6 +7,7 @@ PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -34,6 +35,8 @@ def validate(paths: list[Path], profile: Path | None) -> tuple[int, list[Problem
             loaded_profiles.append(loaded)
         except TagsmokeFileError as exc:
             problems += exc.problems
+        else:
+            problems += _audit_problems(path, loaded)
     scenarios: list[Scenario] = []
     for path in files:
         if path.name in PROFILE_NAMES:
@@ -54,6 +57,24 @@ def validate(paths: list[Path], profile: Path | None) -> tuple[int, list[Problem
     ]
     warnings += tag_value_warnings(lint, scenarios, owners)
     return len(set(files) | set(profiles)), problems, warnings
+
+
+_AUDIT_SECTION = re.compile(r"^(audit\s*:|\[tool\.tagsmoke\.audit)", re.M)
+
+
+def _audit_problems(path: Path, profile: Profile) -> list[Problem]:
+    """The profile's ``audit:`` section checked as ``tagsmoke audit`` loads it (the audit
+    package is imported only for a profile that has the section)."""
+    if not _AUDIT_SECTION.search(path.read_text(encoding="utf-8", errors="replace")):
+        return []
+    from pytest_tagsmoke.audit.config import load_audit
+
+    try:
+        load_audit(path, profile.policy)
+    except TagsmokeFileError as exc:
+        # As for the rest of the profile, an unset variable is the run's business.
+        return [p for p in exc.problems if not p.message.startswith("environment variable ")]
+    return []
 
 
 def _line_of(where: str) -> int | None:

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     import argparse
     import datetime as dt
 
+    from pytest_tagsmoke.redaction import Redactor
+
 EXIT_HOLDS, EXIT_FAILS, EXIT_USAGE = 0, 1, 2
 
 
@@ -71,9 +73,9 @@ def _usage(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pytest_tagsmoke.artifacts import new_run_id
-    from pytest_tagsmoke.audit.outputs import write_outputs
-    from pytest_tagsmoke.audit.run import load, run_audit
+    from pytest_tagsmoke.artifacts import artifacts_folder_problem, new_run_id
+    from pytest_tagsmoke.audit.outputs import guard_pricing, write_outputs
+    from pytest_tagsmoke.audit.run import audit_redactor, load, run_audit
     from pytest_tagsmoke.audit.source import AuditStoreError
 
     profile_path: Path = args.profile or Path(PROFILE_FILENAME)
@@ -90,15 +92,24 @@ def run(args: argparse.Namespace) -> int:
     except TagsmokeFileError as exc:
         print(exc, file=sys.stderr)
         return _usage("the profile is not valid (see above)")
+    redactor = audit_redactor(profile, config)
     if args.print_sql:
-        return _print_sql(profile, config, args.print_sql, since, until)
+        return _print_sql(profile, config, args.print_sql, since, until, redactor)
     run_id = new_run_id()
+    folder = args.out or profile.base_dir / profile.artifacts / run_id
+    problem = artifacts_folder_problem(folder)
+    if problem:
+        return _usage(f"--out: {problem}; pass --out with a folder that can be written")
     try:
         result = run_audit(profile, config, since=since, until=until, run_id=run_id)
     except AuditStoreError as exc:
-        return _usage(f"setup error, nothing was judged: {exc}")
-    folder = args.out or profile.base_dir / profile.artifacts / run_id
-    write_outputs(result, folder)
+        return _usage(f"setup error, nothing was judged: {redactor.scrub(str(exc))}")
+    guard_pricing(result)
+    try:
+        write_outputs(result, folder)
+    except OSError as exc:
+        reason = redactor.scrub(f"{exc.strerror or exc}")
+        return _usage(f"cannot write the audit files in {folder}: {reason}")
     summary = result.summary
     print(
         f"tagsmoke audit: {summary['records_in_window']} records from "
@@ -121,6 +132,7 @@ def _print_sql(
     dialect: str,
     since: dt.datetime | None,
     until: dt.datetime | None,
+    redactor: Redactor,
 ) -> int:
     import datetime as dt
 
@@ -141,6 +153,6 @@ def _print_sql(
     try:
         query = build_query(config.source, window, config.seed, read_dimensions(config.source))
     except AuditStoreError as exc:
-        return _usage(str(exc))
+        return _usage(redactor.scrub(str(exc)))
     print(query.groups().sql(dialect=dialect.lower(), pretty=True) + ";")
     return EXIT_HOLDS

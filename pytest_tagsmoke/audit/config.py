@@ -13,13 +13,16 @@ import re
 import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlencode
 
+from pytest_tagsmoke._rules import CLAIM_WHY, is_claim_key
 from pytest_tagsmoke._validate import schema_problems
 from pytest_tagsmoke._yaml import YamlMap, format_key_path, load_yaml, locate
 from pytest_tagsmoke.errors import Problem, TagsmokeFileError
+from pytest_tagsmoke.redaction import url_secrets
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Collection, Mapping
     from pathlib import Path
 
     from pytest_tagsmoke.policy import TagPolicy
@@ -99,10 +102,17 @@ class SourceConfig:
     pages: Mapping[str, Any] | None = None
     max_records: int = 100_000
 
-    def secrets(self) -> list[str]:
+    def secrets(self, public_query_params: Collection[str] = ()) -> list[str]:
+        """Values that must never be shown: headers, auth, the URL (whole when it carries
+        userinfo), its password (alone and as a Basic credential) and every query value,
+        in the URL or in ``query``, of a parameter not marked public."""
         found = [*self.headers.values(), *self.auth.values()]
-        if self.url and "@" in self.url:
-            found.append(self.url)
+        if self.url:
+            if "@" in self.url:
+                found.append(self.url)
+            found += url_secrets(self.url, public_query_params)
+        if self.query:
+            found += url_secrets("http://query/?" + urlencode(self.query), public_query_params)
         return [v for v in found if v]
 
 
@@ -154,6 +164,7 @@ def load_audit(
         _under_audit(p, document)
         for p in schema_problems(section, "audit-config.schema.json", path)
     ]
+    problems += _claim_problems(section, document, path)
     if problems:
         raise TagsmokeFileError(problems)
     values = _interpolate(section, ["audit"], document, path, env, problems)
@@ -231,6 +242,31 @@ def load_audit(
         top_untagged=int(values.get("top_untagged", 10)),
         drift=values.get("drift", "fail"),
     )
+
+
+def _claim_problems(section: Any, document: Any, path: Path) -> list[Problem]:
+    """Dimensions and source fields named for a price or cost: the audit reads and writes
+    them, so their amounts would reach the audit files."""
+    named: list[tuple[list[str | int], str]] = []
+    dimensions = section.get("dimensions", [])
+    named += [(["audit", "dimensions", i], d) for i, d in enumerate(dimensions)]
+    fields = section.get("source", {}).get("fields", {})
+    named += [(["audit", "source", "fields", k], k) for k in fields]
+    problems = []
+    for key_path, name in named:
+        if isinstance(name, str) and is_claim_key(name):
+            line, column = locate(document, key_path)
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    column,
+                    format_key_path(key_path),
+                    f"{name!r}: {CLAIM_WHY}",
+                    "remove it: the audit reads tags and token counts, never prices or costs",
+                )
+            )
+    return problems
 
 
 def _read_toml_table(path: Path) -> Any:

@@ -11,13 +11,16 @@ import csv
 import io
 import json
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pytest_tagsmoke.audit.run import Check
+from pytest_tagsmoke.guard import PricingClaim, scan_text, withhold_amounts
+from pytest_tagsmoke.redaction import Redactor
 from pytest_tagsmoke.summary import COUNT_NAMES
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from pathlib import Path
 
     from pytest_tagsmoke.audit.run import AuditResult
 
@@ -40,12 +43,6 @@ COVERAGE_COLUMNS = (
 DRIFT_COLUMNS = ("dimension", "value", "approved_value", "records", "tokens")
 
 
-def _scrub(text: str, secrets: Sequence[str]) -> str:
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
-
-
 def _csv(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, columns, lineterminator="\n")
@@ -55,9 +52,8 @@ def _csv(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def write_outputs(result: AuditResult, folder: Path) -> list[Path]:
-    """Write every audit file into ``folder`` (made if absent); the paths written."""
-    folder.mkdir(parents=True, exist_ok=True)
+def render(result: AuditResult) -> dict[str, str]:
+    """Each audit file's text (summary.md: the audit's section), every secret scrubbed."""
     summary = result.summary
     threshold = summary["coverage_threshold"]
     coverage_rows = [
@@ -69,13 +65,54 @@ def write_outputs(result: AuditResult, folder: Path) -> list[Path]:
         AUDIT_SAMPLE: "".join(json.dumps(r) + "\n" for r in result.sample),
         COVERAGE_CSV: _csv(COVERAGE_COLUMNS, coverage_rows),
         DRIFT_CSV: _csv(DRIFT_COLUMNS, summary["drift"]),
+        SUMMARY_MD: markdown(summary),
     }
+    redactor = Redactor(result.secrets)
+    return {name: redactor.scrub(text) for name, text in texts.items()}
+
+
+def pricing_claims(result: AuditResult) -> list[PricingClaim]:
+    """Every amount the pricing guard finds in the audit files (file:line, never the amount)."""
+    return [claim for name, text in render(result).items() for claim in scan_text(Path(name), text)]
+
+
+def guard_pricing(result: AuditResult) -> None:
+    """The pricing guard over the audit files: an amount in them adds a failing check."""
+    claims = pricing_claims(result)
+    if not claims:
+        return
+    check = Check(
+        "pricing_guard",
+        "",
+        False,
+        "the audit files would carry price, cost or currency amounts (withheld): "
+        + "; ".join(str(c) for c in claims)
+        + ". Map no price or cost column to an audit dimension or field",
+    )
+    result.checks.append(check)
+    result.summary["result"] = "fail"
+    result.summary["checks"].append(
+        {
+            "name": check.name,
+            "kind": check.kind,
+            "subject": check.subject,
+            "passed": False,
+            "message": check.message,
+        }
+    )
+
+
+def write_outputs(result: AuditResult, folder: Path) -> list[Path]:
+    """Write every audit file into ``folder`` (made if absent); the paths written. An amount
+    the pricing guard finds is withheld (the audit's pricing check has failed on it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    texts = {name: withhold_amounts(text) for name, text in render(result).items()}
+    section = texts.pop(SUMMARY_MD)
     written = []
     for name, text in texts.items():
         path = folder / name
-        path.write_text(_scrub(text, result.secrets), encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
         written.append(path)
-    section = _scrub(markdown(summary), result.secrets)
     md = folder / SUMMARY_MD
     with md.open("a", encoding="utf-8") as stream:
         stream.write(("\n" if md.stat().st_size else "") + section)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_tagsmoke.artifacts import artifacts_folder_problem
 from pytest_tagsmoke.errors import TagsmokeFileError
 
 if TYPE_CHECKING:
@@ -52,8 +53,20 @@ class AuditPlugin:
                 f"pytest-tagsmoke: no profile at {self.profile_path} for --tagsmoke-audit.\n"
                 "  Pass --tagsmoke-profile PATH, or add tagsmoke.yaml with an audit: section."
             )
+        if getattr(config.option, "numprocesses", None) or hasattr(config, "workerinput"):
+            raise pytest.UsageError(
+                "pytest-tagsmoke: --tagsmoke-audit runs one census and writes one run folder; "
+                "it cannot be split over pytest-xdist workers.\n"
+                "  Run the audit without -n (or with -n 0)."
+            )
+        chosen = config.getoption("tagsmoke_artifacts")
+        if chosen:
+            problem = artifacts_folder_problem(Path(config.invocation_params.dir) / chosen)
+            if problem:
+                raise pytest.UsageError(f"pytest-tagsmoke: --tagsmoke-artifacts: {problem}")
         self.result: AuditResult | None = None
         self.folder: Path | None = None
+        self.write_error = ""
         if str(self.profile_path) not in {str(Path(a).resolve()) for a in config.args}:
             if config.args_source != pytest.Config.ArgsSource.ARGS and not config.getoption(
                 "tagsmoke"
@@ -74,9 +87,17 @@ class AuditPlugin:
         from pytest_tagsmoke.audit.outputs import write_outputs
 
         assert self.folder is not None
-        write_outputs(self.result, self.folder)
+        try:
+            write_outputs(self.result, self.folder)
+        except OSError as exc:
+            self.write_error = f"cannot write the audit files in {self.folder}: {exc.strerror}"
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if self.write_error:
+            terminalreporter.write_sep("-", "tagsmoke audit")
+            terminalreporter.write_line(f"ERROR: {self.write_error}", red=True)
+            return
         if self.result is None or self.folder is None or self.config.option.collectonly:
             return
         summary = self.result.summary
@@ -112,7 +133,8 @@ class AuditFile(pytest.File):
 
     def collect(self) -> Iterator[AuditItem]:
         from pytest_tagsmoke.artifacts import new_run_id
-        from pytest_tagsmoke.audit.run import load, run_audit
+        from pytest_tagsmoke.audit.outputs import guard_pricing
+        from pytest_tagsmoke.audit.run import audit_redactor, load, run_audit
         from pytest_tagsmoke.audit.source import AuditStoreError
 
         try:
@@ -120,14 +142,19 @@ class AuditFile(pytest.File):
         except TagsmokeFileError as exc:
             raise AuditSetupError(f"the profile is not valid:\n{exc}") from None
         run_id = new_run_id()
+        folder = self.plugin.artifacts_folder(profile.base_dir, profile.artifacts, run_id)
+        problem = artifacts_folder_problem(folder)
+        if problem:
+            raise AuditSetupError(f"the audit files cannot be written: {problem}")
         try:
             result = run_audit(profile, config, run_id=run_id)
         except AuditStoreError as exc:
-            raise AuditSetupError(f"setup error, nothing was judged: {exc}") from None
+            # No redaction plugin runs for an audit alone: scrub before the message leaves.
+            message = audit_redactor(profile, config).scrub(str(exc))
+            raise AuditSetupError(f"setup error, nothing was judged: {message}") from None
+        guard_pricing(result)
         self.plugin.result = result
-        self.plugin.folder = self.plugin.artifacts_folder(
-            profile.base_dir, profile.artifacts, run_id
-        )
+        self.plugin.folder = folder
         line = _audit_line(self.path)
         for check in result.checks:
             yield AuditItem.from_parent(self, name=check.name, check=check, line=line)

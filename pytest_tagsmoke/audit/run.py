@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from pytest_tagsmoke.audit.config import AuditConfig
     from pytest_tagsmoke.policy import TagPolicy
     from pytest_tagsmoke.profile import Profile
+    from pytest_tagsmoke.redaction import Redactor
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,13 @@ def run_audit(
             for c in checks
         ],
     }
-    return AuditResult(summary, sample, checks, [*profile.secrets(), *config.source.secrets()])
+    secrets = [*profile.secrets(), *config.source.secrets(profile.public_query_params)]
+    return AuditResult(summary, sample, checks, secrets)
+
+
+def audit_redactor(profile: Profile, config: AuditConfig) -> Redactor:
+    """Scrubs the profile's and the audit source's secrets (for error messages)."""
+    return profile.redactor().with_secrets(config.source.secrets(profile.public_query_params))
 
 
 def judge(

@@ -11,6 +11,7 @@ PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -180,5 +181,12 @@ class _Postgres(_Database):
 
 def _pg_message(exc: Exception) -> str:
     # The driver's message may quote the URL: say only what kind of error it was.
+    # A password quoted there is cut at the URL's "@" (the front ends also scrub every
+    # known secret, in case the driver shortened or re-quoted it).
     first = str(exc).splitlines()[0] if str(exc) else ""
-    return f"PostgreSQL store: {type(exc).__name__}: {first}"
+    shown = _PASSWORD.sub(r"\g<user>***", first)
+    return f"PostgreSQL store: {type(exc).__name__}: {shown}"
+
+
+#: ``scheme://user:password@`` in free text: the password, also when the text cuts it short.
+_PASSWORD = re.compile(r"(?P<user>://[^\s:/@\"']*:)[^\s@\"'/]*(?=@|…|[\"'\s]|$)")
