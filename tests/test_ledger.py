@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shutil
 import sys
 import textwrap
 from typing import TYPE_CHECKING
@@ -203,3 +204,30 @@ def test_the_profile_excerpt_of_the_docs_loads(tmp_path: Path) -> None:
     ]
     assert profile.policy.ledger["team-legacy-search"].retired
     assert profile.policy.follow_up_owner("team-support") == "support-tools-leads"
+
+
+def test_every_audit_sample_record_carries_the_mapped_owner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_tagsmoke.cli import main
+    from pytest_tagsmoke.reference.history import fill_history
+
+    fill_history(tmp_path / "log.sqlite", records=600, days=3, seed=7)
+    shutil.copy(REPO / "tagsmoke.yaml", tmp_path / "tagsmoke.yaml")
+    _use_ledger(tmp_path, "owners.yaml", LEDGER_YAML)
+    monkeypatch.setenv("TAGSMOKE_AUDIT_DB", str(tmp_path / "log.sqlite"))
+    out = tmp_path / "out"
+    assert main(["audit", "--profile", str(tmp_path / "tagsmoke.yaml"), "--out", str(out)]) in (
+        0,
+        1,
+    )
+    sample = [json.loads(line) for line in (out / "audit_sample.jsonl").read_text().splitlines()]
+    by_owner = {r["service_owner"]: r["mapped_owner"] for r in sample}
+    assert by_owner["team-search"] == {
+        "team": "Search",
+        "cost_center": "cc-1042",
+        "budget_owner": "dana.lee",
+    }
+    assert by_owner["team-support"]["team"] == "Support Tools"
+    ledgered = {"team-search", "team-support", "platform-shared", "team-legacy-search"}
+    assert all(r["mapped_owner"] is None for r in sample if r["service_owner"] not in ledgered)

@@ -126,6 +126,8 @@ def seed_record(
         "result": "pass" if reason is None else "fail",
         "failure_reason": reason,
         "follow_up_owner": policy.follow_up_owner(owner),
+        # The owner ledger's team, cost center and budget owner (None: unmapped or retired).
+        "mapped_owner": policy.mapped_owner(owner),
         "stratum": record["stratum"],
         "service": record_service(record),
         "timestamp": record.get("timestamp"),
