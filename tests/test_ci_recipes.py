@@ -250,3 +250,40 @@ def test_nightly_audit_uses_options_tagsmoke_audit_has() -> None:
         pytest.skip("`tagsmoke audit` is not in this tree yet")
     assert done.returncode == 0, done.stderr
     assert used <= set(re.findall(r"(--[a-z-]+)", done.stdout))
+
+
+def test_action_dry_run_does_not_hold_the_gate(
+    tmp_path: Path, tagsmoke_gateway: ReferenceGateway
+) -> None:
+    """A dry run sends nothing: pytest exits 0, but nothing was checked."""
+    job, _ = _run_action(
+        tmp_path, tagsmoke_gateway, {**INSTALLED, "pytest-args": "--tagsmoke-dry-run"}
+    )
+    assert job.outputs["steps.gate.outputs.exit-code"] == "0"
+    assert tagsmoke_gateway.received == []
+    last = job.step("Fail the job on a failed gate")
+    assert last.returncode == 1
+    assert "dry run: nothing was checked, the gate does not hold" in last.stdout
+    assert "tagsmoke gate holds" not in last.stdout
+    assert "**tagsmoke gate failed:** dry run" in job.summary
+
+
+def test_action_pytest_args_description_suggests_no_dry_run() -> None:
+    action = yaml.safe_load((REPO / "action.yml").read_text())
+    assert "--tagsmoke-dry-run" not in action["inputs"]["pytest-args"]["description"]
+
+
+def test_action_fails_on_pytest_args_that_cannot_be_split(
+    tmp_path: Path, tagsmoke_gateway: ReferenceGateway
+) -> None:
+    """An unbalanced quote fails the step; the gate never runs with the arguments dropped."""
+    inputs = {**INSTALLED, "pytest-args": '-k "header'}
+    job, _ = _run_action(tmp_path, tagsmoke_gateway, inputs)
+    gate = job.step("Run the tagsmoke gate")
+    assert gate.returncode not in (None, 0)
+    assert "::error title=tagsmoke gate failed::" in gate.stdout
+    assert "cannot be split" in gate.stdout
+    assert "No closing quotation" in gate.stdout
+    assert tagsmoke_gateway.received == []
+    assert job.failed
+    assert "steps.gate.outputs.exit-code" not in job.outputs
