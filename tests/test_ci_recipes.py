@@ -287,3 +287,48 @@ def test_action_fails_on_pytest_args_that_cannot_be_split(
     assert tagsmoke_gateway.received == []
     assert job.failed
     assert "steps.gate.outputs.exit-code" not in job.outputs
+
+
+# -- .ci/run: every supported Python, or a failed run -----------------------------------------
+def _ci_run_without_pythons(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """``.ci/run`` (a copy) on a machine where, of the matrix's Pythons, only this one is."""
+    project = tmp_path / "project"
+    (project / ".ci").mkdir(parents=True)
+    shutil.copy(REPO / ".ci" / "run", project / ".ci" / "run")
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "dirname").symlink_to(shutil.which("dirname") or "/usr/bin/dirname")
+    this = "%d.%d" % sys.version_info[:2]
+    (tools / f"python{this}").symlink_to(sys.executable)
+    return subprocess.run(
+        [shutil.which("bash") or "/bin/bash", str(project / ".ci" / "run")],
+        env={
+            "PATH": str(tools),
+            "HOME": str(tmp_path),
+            "PYENV_ROOT": str(tmp_path / "pyenv"),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_ci_run_fails_at_once_when_a_supported_python_is_missing(tmp_path: Path) -> None:
+    done = _ci_run_without_pythons(tmp_path)
+    this = "%d.%d" % sys.version_info[:2]
+    others = [v for v in ("3.10", "3.11", "3.12", "3.13") if v != this]
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert [line for line in done.stdout.splitlines() if "NOT FOUND" in line] == [
+        f"== Python {v}: NOT FOUND" for v in others
+    ]
+    assert f"FAILED: Python {' '.join(others)} not found" in done.stderr
+    assert "TAGSMOKE_CI_ALLOW_MISSING=1" in done.stderr
+    assert "README command 1" not in done.stdout  # nothing else ran
+
+
+def test_ci_run_goes_on_without_them_when_allowed(tmp_path: Path) -> None:
+    done = _ci_run_without_pythons(tmp_path, TAGSMOKE_CI_ALLOW_MISSING="1")
+    assert "FAILED" not in done.stderr
+    assert "not found: their tests are skipped (TAGSMOKE_CI_ALLOW_MISSING=1)" in done.stdout
