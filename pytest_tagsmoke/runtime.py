@@ -188,6 +188,7 @@ class Runtime:
         if (
             dispatch.lookup_id is None
             and scenario.expect.expects_record
+            and sent.status is not None
             and scenario.expect.status_matches(sent.status)
         ):
             # A record is expected but nothing names it: the store cannot be asked, so no

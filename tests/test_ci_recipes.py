@@ -298,7 +298,7 @@ def _ci_run_without_pythons(tmp_path: Path, **env: str) -> subprocess.CompletedP
     tools = tmp_path / "bin"
     tools.mkdir()
     (tools / "dirname").symlink_to(shutil.which("dirname") or "/usr/bin/dirname")
-    this = "%d.%d" % sys.version_info[:2]
+    this = f"{sys.version_info[0]}.{sys.version_info[1]}"
     (tools / f"python{this}").symlink_to(sys.executable)
     return subprocess.run(
         [shutil.which("bash") or "/bin/bash", str(project / ".ci" / "run")],
@@ -317,7 +317,7 @@ def _ci_run_without_pythons(tmp_path: Path, **env: str) -> subprocess.CompletedP
 
 def test_ci_run_fails_at_once_when_a_supported_python_is_missing(tmp_path: Path) -> None:
     done = _ci_run_without_pythons(tmp_path)
-    this = "%d.%d" % sys.version_info[:2]
+    this = f"{sys.version_info[0]}.{sys.version_info[1]}"
     others = [v for v in ("3.10", "3.11", "3.12", "3.13") if v != this]
     assert done.returncode == 1, done.stdout + done.stderr
     assert [line for line in done.stdout.splitlines() if "NOT FOUND" in line] == [
