@@ -124,6 +124,7 @@ class ScenarioItem(pytest.Item):
             dispatch.response_text,
             dispatch.sharing,
             dispatch.attempts,
+            looked_up=dispatch.looked_up,
         )
         smoke = self._make_smoke(runtime, dispatch, verdict)
         if not verdict.passed:

@@ -84,6 +84,7 @@ def judge(
     response_text: str = "",
     sharing: int = 1,
     attempts: int = 1,
+    looked_up: bool = True,
 ) -> Verdict:
     """The verdict for one scenario whose request got an HTTP answer ``status``.
 
@@ -91,6 +92,9 @@ def judge(
     the same ``counts_before`` and ``counts_after``: the counter must grow by that much.
     ``attempts``: how many times the harness sent the request (transport retries); a
     gateway may log one record per attempt, so only records beyond that are duplicates.
+    ``looked_up``: whether the log store was asked for the record. A missing record is
+    ``missing_trace`` only then; judging an expected record nobody looked for is a bug of
+    the caller (it is a setup problem), never a verdict.
     """
     findings: list[Finding] = []
     expect = scenario.expect
@@ -108,6 +112,8 @@ def judge(
     if not expect.expects_record:
         return Verdict(tuple(findings), None, None, "not-checked", "not-checked")
     if record is None:
+        if not looked_up:
+            raise ValueError("the log store was not asked for the record: nothing to judge")
         findings.append(
             Finding(
                 MISSING_TRACE,

@@ -250,3 +250,85 @@ def test_nightly_audit_uses_options_tagsmoke_audit_has() -> None:
         pytest.skip("`tagsmoke audit` is not in this tree yet")
     assert done.returncode == 0, done.stderr
     assert used <= set(re.findall(r"(--[a-z-]+)", done.stdout))
+
+
+def test_action_dry_run_does_not_hold_the_gate(
+    tmp_path: Path, tagsmoke_gateway: ReferenceGateway
+) -> None:
+    """A dry run sends nothing: pytest exits 0, but nothing was checked."""
+    job, _ = _run_action(
+        tmp_path, tagsmoke_gateway, {**INSTALLED, "pytest-args": "--tagsmoke-dry-run"}
+    )
+    assert job.outputs["steps.gate.outputs.exit-code"] == "0"
+    assert tagsmoke_gateway.received == []
+    last = job.step("Fail the job on a failed gate")
+    assert last.returncode == 1
+    assert "dry run: nothing was checked, the gate does not hold" in last.stdout
+    assert "tagsmoke gate holds" not in last.stdout
+    assert "**tagsmoke gate failed:** dry run" in job.summary
+
+
+def test_action_pytest_args_description_suggests_no_dry_run() -> None:
+    action = yaml.safe_load((REPO / "action.yml").read_text())
+    assert "--tagsmoke-dry-run" not in action["inputs"]["pytest-args"]["description"]
+
+
+def test_action_fails_on_pytest_args_that_cannot_be_split(
+    tmp_path: Path, tagsmoke_gateway: ReferenceGateway
+) -> None:
+    """An unbalanced quote fails the step; the gate never runs with the arguments dropped."""
+    inputs = {**INSTALLED, "pytest-args": '-k "header'}
+    job, _ = _run_action(tmp_path, tagsmoke_gateway, inputs)
+    gate = job.step("Run the tagsmoke gate")
+    assert gate.returncode not in (None, 0)
+    assert "::error title=tagsmoke gate failed::" in gate.stdout
+    assert "cannot be split" in gate.stdout
+    assert "No closing quotation" in gate.stdout
+    assert tagsmoke_gateway.received == []
+    assert job.failed
+    assert "steps.gate.outputs.exit-code" not in job.outputs
+
+
+# -- .ci/run: every supported Python, or a failed run -----------------------------------------
+def _ci_run_without_pythons(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """``.ci/run`` (a copy) on a machine where, of the matrix's Pythons, only this one is."""
+    project = tmp_path / "project"
+    (project / ".ci").mkdir(parents=True)
+    shutil.copy(REPO / ".ci" / "run", project / ".ci" / "run")
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "dirname").symlink_to(shutil.which("dirname") or "/usr/bin/dirname")
+    this = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    (tools / f"python{this}").symlink_to(sys.executable)
+    return subprocess.run(
+        [shutil.which("bash") or "/bin/bash", str(project / ".ci" / "run")],
+        env={
+            "PATH": str(tools),
+            "HOME": str(tmp_path),
+            "PYENV_ROOT": str(tmp_path / "pyenv"),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_ci_run_fails_at_once_when_a_supported_python_is_missing(tmp_path: Path) -> None:
+    done = _ci_run_without_pythons(tmp_path)
+    this = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    others = [v for v in ("3.10", "3.11", "3.12", "3.13") if v != this]
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert [line for line in done.stdout.splitlines() if "NOT FOUND" in line] == [
+        f"== Python {v}: NOT FOUND" for v in others
+    ]
+    assert f"FAILED: Python {' '.join(others)} not found" in done.stderr
+    assert "TAGSMOKE_CI_ALLOW_MISSING=1" in done.stderr
+    assert "README command 1" not in done.stdout  # nothing else ran
+
+
+def test_ci_run_goes_on_without_them_when_allowed(tmp_path: Path) -> None:
+    done = _ci_run_without_pythons(tmp_path, TAGSMOKE_CI_ALLOW_MISSING="1")
+    assert "FAILED" not in done.stderr
+    assert "not found: their tests are skipped (TAGSMOKE_CI_ALLOW_MISSING=1)" in done.stdout

@@ -121,6 +121,11 @@ def test_missing_record_is_missing_trace_and_bad_status_is_gateway_error() -> No
     assert [f.reason for f in missing.findings] == ["missing_trace"]
 
 
+def test_no_missing_trace_is_claimed_for_a_record_nobody_looked_for() -> None:
+    with pytest.raises(ValueError, match="not asked for the record"):
+        judge(_scenario("happy", CLEAN), POLICY, 200, None, None, None, looked_up=False)
+
+
 def test_record_without_source_reference_is_missing_trace() -> None:
     record = LogRecord({**CLEAN, "timestamp": "t"})
     verdict = judge(_scenario("happy", CLEAN), POLICY, 200, record, None, None)
