@@ -78,8 +78,9 @@ def write_terminal_summary(
     )
     if unchecked:
         write(
-            f"bucket counters not checked for {unchecked} scenarios (the log store has no "
-            "counts and cannot list its records): not a failure"
+            f"bucket counters not checked for {unchecked} scenarios (the store has no counts "
+            "and cannot list its records, the counts could not be read, or an xdist worker "
+            "sent them: see docs/faults.md, Counters): not a failure"
         )
     if store_notes:
         write(f"log store: {len(store_notes)} lines skipped (not a JSON record):", yellow=True)
