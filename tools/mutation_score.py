@@ -37,14 +37,19 @@ MODULES: dict[str, tuple[str, ...]] = {
     # judging (the unit tests only: with the end-to-end verdict tests of test_artifacts.py
     # too, a run takes about 20 minutes; docs/mutation.md has both figures)
     "pytest_tagsmoke/verify.py": ("tests/test_policy.py",),
-    # redaction
-    "pytest_tagsmoke/_redact.py": (
+    # redaction (redaction.py; _redact.py is its import shim)
+    "pytest_tagsmoke/redaction.py": (
+        "tests/test_secrets.py::test_redactor_knows_every_form_a_secret_takes_on_its_way_out",
+        "tests/test_secrets.py::test_redact_url_hides_every_query_value_unless_public",
+        "tests/test_secrets.py::test_profile_knows_every_secret_of_the_run",
         "tests/test_secret_canary.py",
+        "tests/test_redaction_gaps.py",
         "tests/test_regression_guards.py::test_a_credential_the_gateway_logged_is_scrubbed_from_a_failure",
         "tests/test_scenario_language.py::test_dry_run_sends_nothing_and_redacts",
     ),
     # pricing guard
     "pytest_tagsmoke/guard.py": (
+        "tests/test_guard.py",
         "tests/test_artifacts.py::test_pricing_guard_scans_text",
         "tests/test_artifacts.py::test_planted_price_makes_the_guard_fail_the_run",
         "tests/test_artifacts.py::test_artifacts_carry_no_cost_although_every_log_record_has_one",
