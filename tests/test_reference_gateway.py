@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sqlite3
 import subprocess
@@ -50,7 +51,7 @@ def test_answers_like_openai_and_logs_to_sqlite(tagsmoke_gateway: ReferenceGatew
     assert record["bucket"] == "attributed"
     assert record["source_record"] == f"request_log:{record['id']}"
     # The log store is a real SQLite file that other processes can read.
-    with sqlite3.connect(tagsmoke_gateway.db.path) as conn:
+    with contextlib.closing(sqlite3.connect(tagsmoke_gateway.db.path)) as conn:
         rows = conn.execute("SELECT correlation_id, bucket FROM request_log").fetchall()
     assert rows == [("cid-1", "attributed")]
 
