@@ -27,20 +27,17 @@ NETWORK_EVENTS = (
 )
 
 
-def _imported(tree: ast.Module, package: str) -> list[tuple[int, str]]:
-    """Every module ``tree`` imports (line, absolute name); ``from a import b`` gives ``a.b``."""
+def _imported(tree: ast.Module) -> list[tuple[int, str]]:
+    """Every module ``tree`` imports (line, name as written: ``.x`` for a relative one);
+    ``from a import b`` gives ``a`` and ``a.b``."""
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = package.split(".")
-                parent = ".".join(parts[: len(parts) - node.level + 1])
-                base = f"{parent}.{base}" if base else parent
-            found += [(node.lineno, f"{base}.{alias.name}") for alias in node.names]
+            base = "." * node.level + (node.module or "")
             found.append((node.lineno, base))
+            found += [(node.lineno, f"{base.rstrip('.')}.{alias.name}") for alias in node.names]
     return found
 
 
@@ -49,8 +46,7 @@ def forbidden_imports(tests: Path) -> list[str]:
     breaches = []
     for path in sorted(tests.rglob("*.py")):
         relative = path.relative_to(tests.parent)
-        package = ".".join(relative.parent.parts)
-        for line, name in _imported(ast.parse(path.read_text()), package):
+        for line, name in _imported(ast.parse(path.read_text())):
             parts = name.split(".")
             if any(p == "conftest" or p.startswith("test_") for p in parts):
                 breaches.append(f"{relative}:{line} imports {name}")
@@ -89,8 +85,8 @@ def test_an_import_from_conftest_or_a_test_module_is_caught(tmp_path: Path) -> N
         "tests/test_a.py:1 imports tests.conftest",
         "tests/test_a.py:1 imports tests.conftest.HELPER",
         "tests/test_a.py:2 imports conftest",
-        "tests/test_b.py:1 imports tests.test_a",
-        "tests/test_b.py:1 imports tests.test_a.thing",
+        "tests/test_b.py:1 imports .test_a",
+        "tests/test_b.py:1 imports .test_a.thing",
         "tests/test_b.py:2 imports tests.test_a",
     ]
 
