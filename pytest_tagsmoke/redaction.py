@@ -30,6 +30,10 @@ REDACTED = "***"
 MIN_SCRUBBED = 4
 SECRET_NAME = re.compile(r"(auth|key|token|secret|password|signature|sig|credential)", re.I)
 _PLACEHOLDER = re.compile(r"\{[A-Za-z_]+\}")
+#: Characters a redacted query keeps as they are: the mark itself and template braces.
+_KEPT_IN_QUERY = "*{}"
+#: URL-encoding a secret leaves no character as it is (``/`` is encoded too).
+_NOTHING_SAFE = ""
 
 
 def _folded(names: Iterable[str]) -> set[str]:
@@ -51,7 +55,7 @@ def redact_url(url: str, public: Collection[str] = (), secrets: Collection[str] 
     netloc = parts.netloc
     if "@" in netloc:
         userinfo, host = netloc.rsplit("@", 1)
-        user = userinfo.split(":", 1)[0]
+        user = userinfo.partition(":")[0]
         netloc = f"{user}:{REDACTED}@{host}" if ":" in userinfo else f"{REDACTED}@{host}"
     query = parts.query
     if query:
@@ -67,7 +71,7 @@ def redact_url(url: str, public: Collection[str] = (), secrets: Collection[str] 
             )
             for k, v in pairs
         ]
-        query = urlencode(kept, safe="*{}")
+        query = urlencode(kept, safe=_KEPT_IN_QUERY)
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
@@ -82,23 +86,24 @@ def url_secrets(url: str, public: Collection[str] = ()) -> list[str]:
         user = parts.username or ""
     except ValueError:
         return []
-    found = []
     if password:
-        found += [password, basic_credential(user, password)]
+        found = [password, basic_credential(user, password)]
     elif user and parts.scheme.lower() in {"http", "https"}:
         # https://TOKEN@host: the username is the key (httpx sends it as Basic "TOKEN:").
         # A database URL's lone user name (postgresql://postgres@host) is no secret.
-        found += [user, basic_credential(user, "")]
+        found = [user, basic_credential(user, "")]
+    else:
+        found = []
     shown = _folded(public)
-    for key, value in parse_qsl(parts.query, keep_blank_values=True):
-        if key.casefold() not in shown and value and not _PLACEHOLDER.search(value):
+    for key, value in parse_qsl(parts.query):  # blank values left out: no secret in them
+        if key.casefold() not in shown and not _PLACEHOLDER.search(value):
             found.append(value)
     return found
 
 
 def basic_credential(user: str, password: str) -> str:
     """What an HTTP client sends for Basic auth (the base64 of ``user:password``)."""
-    return base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    return base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 def join_url(endpoint: str, path: str) -> str:
@@ -133,8 +138,8 @@ def _forms(secret: str) -> set[str]:
     """``secret`` as it may appear in output: raw, URL-encoded, JSON/repr/XML-escaped."""
     forms = {
         secret,
-        quote(secret, safe=""),
-        quote_plus(secret, safe=""),
+        quote(secret, safe=_NOTHING_SAFE),
+        quote_plus(secret),  # encodes "/" too
         json.dumps(secret)[1:-1],
         repr(secret)[1:-1],
         html.escape(secret),
@@ -146,7 +151,7 @@ class Redactor:
     """Replaces every known secret value in text, in one pass over the text."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        self.secrets = frozenset(s for s in secrets if s and len(s) >= MIN_SCRUBBED)
+        self.secrets = frozenset(s for s in secrets if len(s) >= MIN_SCRUBBED)
         forms = {form for secret in self.secrets for form in _forms(secret)}
         # Longest first: a secret that contains another is replaced whole.
         alternatives = sorted(forms, key=lambda f: (-len(f), f))
@@ -164,7 +169,7 @@ class Redactor:
 
     def scrub(self, text: str) -> str:
         """``text`` with every secret replaced by ``***``."""
-        if self._pattern is None or not text:
+        if self._pattern is None:
             return text
         return self._pattern.sub(REDACTED, text)
 

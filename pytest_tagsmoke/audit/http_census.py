@@ -11,7 +11,6 @@ PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import httpx
 import jmespath
@@ -19,6 +18,7 @@ import jmespath
 from pytest_tagsmoke.audit.config import iso
 from pytest_tagsmoke.audit.source import AuditStoreError, ReadNotes
 from pytest_tagsmoke.audit.stream_census import StreamCensus
+from pytest_tagsmoke.redaction import redact_url
 
 if TYPE_CHECKING:
     from pytest_tagsmoke.audit.census import Group
@@ -27,13 +27,6 @@ if TYPE_CHECKING:
     from pytest_tagsmoke.audit.source import Reading
 
 TIMEOUT = 30.0
-
-
-def _shown(url: str) -> str:
-    """The URL without credentials or query string, for messages."""
-    parts = urlsplit(url)
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"
 
 
 class HttpCensus:
@@ -64,7 +57,7 @@ class HttpCensus:
         self._read = False
 
     def _get(self, query: dict[str, str]) -> Any:
-        shown = _shown(self._url)
+        shown = redact_url(self._url)  # no password, no query value
         try:
             response = self._client.get(self._url, params=query)
         except httpx.TransportError as exc:

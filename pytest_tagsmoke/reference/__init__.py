@@ -7,7 +7,7 @@ PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 
 from __future__ import annotations
 
-from pytest_tagsmoke.reference.app import Faults, GatewayConfig
 from pytest_tagsmoke.reference.server import ReferenceGateway
+from pytest_tagsmoke.reference.settings import Faults, GatewayConfig
 
 __all__ = ["Faults", "GatewayConfig", "ReferenceGateway"]

@@ -26,7 +26,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytest_tagsmoke.reference.app import GatewayConfig, _route
+from pytest_tagsmoke.reference.routing import route
+from pytest_tagsmoke.reference.settings import GatewayConfig
 from pytest_tagsmoke.reference.store import LogStoreDB
 
 _EXTRA_COLUMNS = (("service", "TEXT"), ("request_class", "TEXT"), ("total_tokens", "INTEGER"))
@@ -117,7 +118,7 @@ def fill_history(
         correlation_id = f"hist-{seed}-{number:07d}"
         if habit.service == "legacy-script" and rng.random() < 0.3:
             correlation_id = ""  # sent without an id: the record cannot be traced
-        bucket, reason, follow_up = _route(dict(tags), config)
+        bucket, reason, follow_up = route(dict(tags), config)
         tokens = (
             rng.randint(20, 1200) if habit.request_class != "embedding" else rng.randint(200, 4000)
         )

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import uvicorn
 
-from pytest_tagsmoke.reference.app import Faults, GatewayConfig, create_app
+from pytest_tagsmoke.reference.app import create_app
+from pytest_tagsmoke.reference.settings import Faults, GatewayConfig
 from pytest_tagsmoke.reference.store import LogStoreDB
 
 if TYPE_CHECKING:
