@@ -9,7 +9,8 @@ import pytest
 
 from pytest_tagsmoke.judging import Verdict, judge
 from pytest_tagsmoke.logstore import LogRecord
-from pytest_tagsmoke.policy import TagPolicy, classify
+from pytest_tagsmoke.policy import Classification, TagPolicy, classify, expected_classification
+from pytest_tagsmoke.reasons import FailureReason
 from pytest_tagsmoke.scenario import Expectation, RequestSpec, Scenario
 from tests.helpers import sent
 
@@ -147,3 +148,16 @@ def test_counter_must_grow_by_every_scenario_sharing_it(after: int, verdict: str
     assert result.passed is (verdict == "yes")
     if verdict == "no":
         assert "3 scenarios of the run expect it" in result.findings[0].detail
+
+
+def test_expected_classification_is_the_policys_unless_the_scenario_says_otherwise() -> None:
+    untagged = {"use_case": "search"}
+    assert expected_classification(untagged, POLICY) == Classification(
+        "untagged", ("missing_environment", "missing_owner")
+    )
+    assert expected_classification(untagged, POLICY, "quarantine") == Classification(
+        "quarantine", ("missing_environment", "missing_owner")
+    )
+    overridden = expected_classification(CLEAN, POLICY, None, "tag_mismatch")
+    assert overridden == Classification("attributed", ("tag_mismatch",))
+    assert overridden.reasons[0] is FailureReason.TAG_MISMATCH
