@@ -153,11 +153,11 @@ def test_counter_must_grow_by_every_scenario_sharing_it(after: int, verdict: str
 def test_expected_classification_is_the_policys_unless_the_scenario_says_otherwise() -> None:
     untagged = {"use_case": "search"}
     assert expected_classification(untagged, POLICY) == Classification(
-        "untagged", ("missing_environment", "missing_owner")
+        "untagged", (FailureReason.MISSING_ENVIRONMENT, FailureReason.MISSING_OWNER)
     )
     assert expected_classification(untagged, POLICY, "quarantine") == Classification(
-        "quarantine", ("missing_environment", "missing_owner")
+        "quarantine", (FailureReason.MISSING_ENVIRONMENT, FailureReason.MISSING_OWNER)
     )
     overridden = expected_classification(CLEAN, POLICY, None, "tag_mismatch")
-    assert overridden == Classification("attributed", ("tag_mismatch",))
+    assert (overridden.bucket, overridden.reasons) == ("attributed", ("tag_mismatch",))
     assert overridden.reasons[0] is FailureReason.TAG_MISMATCH
