@@ -366,6 +366,39 @@ def test_an_error_record_must_show_the_expected_reasons() -> None:
     )
 
 
+def test_every_missing_reason_and_every_shown_one_is_listed() -> None:
+    quarantined = _record(environment="moon", owner="team-a", use_case="search")
+    assert _judge(_scenario("error", {}), 200, quarantined).findings == (
+        Finding(
+            R.UNTAGGED_NOT_ISOLATED, "the record is in bucket 'quarantine', expected 'untagged'"
+        ),
+        Finding(
+            R.TAG_MISMATCH,
+            "expected the record to show missing_environment, missing_owner, tag_mismatch;"
+            " it shows invalid_environment",
+        ),
+    )
+    scenario = _scenario("error", {"owner": "team-a"}, reason="missing_owner")
+    assert _judge(scenario, 200, _record(owner="team-a")).findings == (
+        Finding(
+            R.TAG_MISMATCH,
+            "expected the record to show missing_owner; it shows missing_environment, tag_mismatch",
+        ),
+    )
+
+
+def test_a_refusal_that_leaves_a_record_keeps_its_own_finding() -> None:
+    for path in ("happy", "error"):
+        scenario = _scenario(
+            path, UNTAGGED, status="4xx", bucket="untagged", error_names=("owner",)
+        )
+        record = _record(**UNTAGGED, bucket="untagged")
+        verdict = _judge(scenario, 403, record, response_text="forbidden")
+        assert verdict.findings[0] == Finding(
+            R.GATEWAY_ERROR, "the gateway's error does not name 'owner'"
+        )
+
+
 def test_an_error_scenario_may_expect_another_bucket() -> None:
     scenario = _scenario("error", UNTAGGED, bucket="quarantine")
     record = _record(**UNTAGGED, bucket="quarantine")
