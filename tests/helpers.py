@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pytest_tagsmoke.policy import Classification, expected_classification
+from pytest_tagsmoke.scenario import Expectation, RequestSpec, Scenario
 from pytest_tagsmoke.send import PreparedRequest
 
 if TYPE_CHECKING:
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
 
     from pytest_tagsmoke.logstore import LogRecord
     from pytest_tagsmoke.policy import TagPolicy
-    from pytest_tagsmoke.scenario import Scenario
 
 REPO = Path(__file__).resolve().parents[1]
 # Written out here, not imported from pytest_tagsmoke.record: the tests check the binding
@@ -96,6 +96,27 @@ AMOUNTS = [
     "price: '$3'",
     '{"total_cost": "\\u20ac1,20"}',  # as json.dumps writes a euro sign
 ]
+
+
+def scenario(
+    path: Literal["happy", "error"] = "happy",
+    tags: Mapping[str, str] | None = None,
+    *,
+    request_class: str = "chat",
+    **expect: Any,
+) -> Scenario:
+    """A scenario on plain values (file ``s.yaml``, line 1); ``expect`` its expectations."""
+    return Scenario(
+        name="s",
+        id="s",
+        path=path,
+        file=Path("s.yaml"),
+        line=1,
+        request_class=request_class,
+        tags={} if tags is None else tags,
+        request=RequestSpec(),
+        expect=Expectation(**expect),
+    )
 
 
 URL = "http://127.0.0.1:9/v1/chat/completions"

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 
@@ -18,8 +17,10 @@ from pytest_tagsmoke.judging.record_checks import drift_hint, is_count, token_fi
 from pytest_tagsmoke.logstore import LogRecord
 from pytest_tagsmoke.policy import TagPolicy
 from pytest_tagsmoke.reasons import FailureReason
-from pytest_tagsmoke.scenario import Expectation, RequestSpec, Scenario
-from tests.helpers import sent
+from tests.helpers import scenario, sent
+
+if TYPE_CHECKING:
+    from pytest_tagsmoke.scenario import Scenario
 
 R = FailureReason
 POLICY = TagPolicy(owners={"team-a": "alice"}, shared_owners=frozenset({"platform"}))
@@ -32,17 +33,7 @@ SHOWN = {"owner": "team-a", "environment": "staging", "use_case": "search"}
 def _scenario(
     path: Literal["happy", "error"] = "happy", tags: dict[str, str] | None = None, **expect: Any
 ) -> Scenario:
-    return Scenario(
-        name="s",
-        id="s",
-        path=path,
-        file=Path("s.yaml"),
-        line=1,
-        request_class="chat",
-        tags=CLEAN if tags is None else tags,
-        request=RequestSpec(),
-        expect=Expectation(**expect),
-    )
+    return scenario(path, CLEAN if tags is None else tags, **expect)
 
 
 def _record(**values: str | None) -> LogRecord:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 
@@ -11,8 +10,10 @@ from pytest_tagsmoke.judging import Verdict, judge
 from pytest_tagsmoke.logstore import LogRecord
 from pytest_tagsmoke.policy import Classification, TagPolicy, classify, expected_classification
 from pytest_tagsmoke.reasons import FailureReason
-from pytest_tagsmoke.scenario import Expectation, RequestSpec, Scenario
-from tests.helpers import sent
+from tests.helpers import scenario, sent
+
+if TYPE_CHECKING:
+    from pytest_tagsmoke.scenario import Scenario
 
 POLICY = TagPolicy(owners={"team-a": "alice"}, shared_owners=frozenset({"platform"}))
 CLEAN = {"owner": "team-a", "environment": "staging", "use_case": "search"}
@@ -44,17 +45,8 @@ def test_follow_up_owner_comes_from_the_owner_map() -> None:
 def _scenario(
     path: Literal["happy", "error"], tags: dict[str, str], *, increments: bool = False
 ) -> Scenario:
-    return Scenario(
-        name="s",
-        id="s",
-        path=path,
-        file=Path("s.yaml"),
-        line=1,
-        request_class="c",
-        tags=tags,
-        request=RequestSpec(),
-        expect=Expectation(untagged_count="increments" if increments else "not-checked"),
-    )
+    counted: Literal["increments", "not-checked"] = "increments" if increments else "not-checked"
+    return scenario(path, tags, request_class="c", untagged_count=counted)
 
 
 def _judge(scenario: Scenario, policy: TagPolicy, *args: Any, **kwargs: Any) -> Verdict:

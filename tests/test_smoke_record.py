@@ -4,6 +4,7 @@ and a record carried as JSON (on a pytest report, under xdist) comes back unchan
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,23 +15,18 @@ from pytest_tagsmoke.logstore import LogRecord
 from pytest_tagsmoke.policy import LedgerEntry, TagPolicy
 from pytest_tagsmoke.reasons import FailureReason
 from pytest_tagsmoke.record import SmokeRecord, build_smoke_record
-from pytest_tagsmoke.scenario import Expectation, RequestSpec, Scenario
-from tests.helpers import REPO, SEED_FIELDS, Sent, sent
+from tests.helpers import REPO, SEED_FIELDS, Sent, scenario, sent
 
 SCHEMA = json.loads((REPO / "pytest_tagsmoke/schema/smoke-record.schema.json").read_text())
 ENTRY = LedgerEntry("team-a", "Search", "CC-1", "Ann", "search-oncall", "2026-10-01")
 POLICY = TagPolicy(ledger={"team-a": ENTRY})
 TAGS = {"owner": "team-a", "environment": "staging", "use_case": "search"}
-SCENARIO = Scenario(
+SCENARIO = replace(
+    scenario("happy", TAGS, untagged_count="increments"),
     name="tagged chat",
     id="tagged-chat",
-    path="happy",
     file=Path("scenarios/chat.yaml"),
     line=7,
-    request_class="chat",
-    tags=TAGS,
-    request=RequestSpec(),
-    expect=Expectation(untagged_count="increments"),
 )
 FOUND = LogRecord({**TAGS, "environment": "prd", "timestamp": "t", "source_record": "r:9"})
 
