@@ -3,10 +3,13 @@ and a record carried as JSON (on a pytest report, under xdist) comes back unchan
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
 
@@ -17,6 +20,10 @@ from pytest_tagsmoke.reasons import FailureReason
 from pytest_tagsmoke.record import SmokeRecord, build_smoke_record
 from tests.helpers import REPO, SEED_FIELDS, Sent, scenario, sent
 
+if TYPE_CHECKING:
+    import pytest
+
+RUN = "20261128T101500Z-a1b2c3"
 SCHEMA = json.loads((REPO / "pytest_tagsmoke/schema/smoke-record.schema.json").read_text())
 ENTRY = LedgerEntry("team-a", "Search", "CC-1", "Ann", "search-oncall", "2026-10-01")
 POLICY = TagPolicy(ledger={"team-a": ENTRY})
@@ -37,7 +44,7 @@ def _outcome(**rest: Any) -> Sent:
 
 def _smoke(outcome: Sent, judged: bool = True, unverified: str | None = None) -> SmokeRecord:
     return build_smoke_record(
-        run_id="20261128T101500Z-a1b2c3",
+        run_id=RUN,
         outcome=outcome,
         policy=POLICY,
         endpoint="http://127.0.0.1:9",
@@ -89,7 +96,7 @@ def test_a_judged_record_in_its_json_form() -> None:
         "lookup_id": "gw-1",
         "retry_count": 2,
         "endpoint": "http://127.0.0.1:9",
-        "run_id": "20261128T101500Z-a1b2c3",
+        "run_id": RUN,
     }
     # plain JSON values: a report under xdist carries nothing but these
     assert type(plain["failure_reason"]) is str
@@ -148,3 +155,93 @@ def test_a_passing_record() -> None:
         (),
         "attributed",
     )
+
+
+def test_the_record_is_charged_to_the_owner_the_log_record_holds() -> None:
+    other = LedgerEntry("team-b", "Billing", "CC-2", "Bea", "billing-oncall", "2026-10-01")
+    policy = TagPolicy(ledger={"team-a": ENTRY, "team-b": other})
+    held = LogRecord({**TAGS, "owner": "team-b", "timestamp": "t", "source_record": "r:2"})
+    smoke = build_smoke_record(
+        run_id=RUN,
+        outcome=sent(SCENARIO, policy, 200, held),
+        policy=policy,
+        endpoint="e",
+        verdict=None,
+    )
+    assert smoke.mapped_owner == {"team": "Billing", "cost_center": "CC-2", "budget_owner": "Bea"}
+    # the owner sent is the one who follows up; the owner held is charged
+    assert (smoke.service_owner, smoke.follow_up_owner) == ("team-a", "search-oncall")
+    unsent = replace(SCENARIO, tags={"environment": "staging"})
+    derived = build_smoke_record(
+        run_id=RUN,
+        outcome=sent(unsent, policy, 200, held),
+        policy=policy,
+        endpoint="e",
+        verdict=None,
+    )
+    assert (derived.service_owner, derived.follow_up_owner) == (None, "billing-oncall")
+    assert derived.mapped_owner == smoke.mapped_owner
+
+
+def test_what_the_verdict_saw_is_in_the_record() -> None:
+    held = LogRecord(
+        {**TAGS, "timestamp": "t", "source_record": "r:3", "request_class": "chat", "tokens": "7"}
+    )
+    outcome = sent(SCENARIO, POLICY, 200, held, {"attributed": 1}, {"attributed": 2})
+    smoke = _smoke(outcome)
+    assert (
+        smoke.result,
+        smoke.untagged_bucket_incremented,
+        smoke.request_class_in_log,
+        smoke.token_usage_reported,
+    ) == ("pass", "yes", "chat", "yes")
+
+
+def test_no_record_found_leaves_no_source_and_no_mapped_owner() -> None:
+    stranger = replace(SCENARIO, tags={**TAGS, "owner": "team-x"})
+    smoke = build_smoke_record(
+        run_id=RUN,
+        outcome=sent(stranger, POLICY, 200, None),
+        policy=POLICY,
+        endpoint="e",
+        verdict=None,
+        unverified="stopped",
+    )
+    plain = smoke.to_json_dict()
+    assert (plain["source_record"], plain["mapped_owner"]) == (None, None)
+    jsonschema.validate(plain, SCHEMA)
+
+
+def test_the_json_form_is_plain_whatever_mappings_the_record_holds() -> None:
+    frozen = MappingProxyType
+    smoke = replace(
+        _smoke(_outcome()),
+        mapped_owner=frozen({"team": "Search"}),
+        attribution_fields=frozen({"owner": frozen({"value": "team-a", "attach": "header"})}),
+        tags_in_log=frozen({"owner": "team-a"}),
+        drift=frozen({"environment": "production"}),
+    )
+    plain = smoke.to_json_dict()
+    assert [type(plain[k]) for k in ("mapped_owner", "tags_in_log", "drift")] == [dict] * 3
+    assert type(plain["attribution_fields"]["owner"]) is dict
+    assert json.loads(json.dumps(plain))["attribution_fields"] == {
+        "owner": {"value": "team-a", "attach": "header"}
+    }
+
+
+def test_the_audit_date_is_the_utc_date_whatever_the_local_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = dt.datetime.now(dt.timezone.utc)
+    # A zone whose date differs from UTC's now: 14 hours ahead late in the UTC day, 12 behind
+    # early in it (POSIX signs are reversed: Etc/GMT-14 is UTC+14).
+    monkeypatch.setenv("TZ", "Etc/GMT-14" if now.hour >= 12 else "Etc/GMT+12")
+    time.tzset()
+    try:
+        smoke = _smoke(_outcome())
+        utc_today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+        assert dt.datetime.now().date().isoformat() != utc_today  # the zone took effect
+        assert smoke.audit_date == utc_today
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -40,6 +40,8 @@ MODULES: dict[str, tuple[str, ...]] = {
     # end-to-end verdict tests of test_artifacts.py would make a run about 20 minutes)
     "pytest_tagsmoke/judging/judge.py": ("tests/test_policy.py", "tests/test_judging.py"),
     "pytest_tagsmoke/judging/record_checks.py": ("tests/test_policy.py", "tests/test_judging.py"),
+    # the smoke record and its JSON form
+    "pytest_tagsmoke/record.py": ("tests/test_smoke_record.py",),
     # redaction (redaction.py; _redact.py is its import shim)
     "pytest_tagsmoke/redaction.py": (
         "tests/test_secrets.py::test_redactor_knows_every_form_a_secret_takes_on_its_way_out",
