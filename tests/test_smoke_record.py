@@ -42,13 +42,18 @@ def _outcome(**rest: Any) -> Sent:
     return sent(SCENARIO, POLICY, 200, FOUND, lookup_id="gw-1", **rest)
 
 
-def _smoke(outcome: Sent, judged: bool = True, unverified: str | None = None) -> SmokeRecord:
+def _smoke(
+    outcome: Sent,
+    judged: bool = True,
+    unverified: str | None = None,
+    policy: TagPolicy = POLICY,
+) -> SmokeRecord:
     return build_smoke_record(
         run_id=RUN,
         outcome=outcome,
-        policy=POLICY,
+        policy=policy,
         endpoint="http://127.0.0.1:9",
-        verdict=judge(outcome, POLICY) if judged else None,
+        verdict=judge(outcome, policy) if judged else None,
         unverified=unverified,
     )
 
@@ -161,24 +166,12 @@ def test_the_record_is_charged_to_the_owner_the_log_record_holds() -> None:
     other = LedgerEntry("team-b", "Billing", "CC-2", "Bea", "billing-oncall", "2026-10-01")
     policy = TagPolicy(ledger={"team-a": ENTRY, "team-b": other})
     held = LogRecord({**TAGS, "owner": "team-b", "timestamp": "t", "source_record": "r:2"})
-    smoke = build_smoke_record(
-        run_id=RUN,
-        outcome=sent(SCENARIO, policy, 200, held),
-        policy=policy,
-        endpoint="e",
-        verdict=None,
-    )
+    smoke = _smoke(sent(SCENARIO, policy, 200, held), judged=False, policy=policy)
     assert smoke.mapped_owner == {"team": "Billing", "cost_center": "CC-2", "budget_owner": "Bea"}
     # the owner sent is the one who follows up; the owner held is charged
     assert (smoke.service_owner, smoke.follow_up_owner) == ("team-a", "search-oncall")
     unsent = replace(SCENARIO, tags={"environment": "staging"})
-    derived = build_smoke_record(
-        run_id=RUN,
-        outcome=sent(unsent, policy, 200, held),
-        policy=policy,
-        endpoint="e",
-        verdict=None,
-    )
+    derived = _smoke(sent(unsent, policy, 200, held), judged=False, policy=policy)
     assert (derived.service_owner, derived.follow_up_owner) == (None, "billing-oncall")
     assert derived.mapped_owner == smoke.mapped_owner
 
@@ -199,14 +192,7 @@ def test_what_the_verdict_saw_is_in_the_record() -> None:
 
 def test_no_record_found_leaves_no_source_and_no_mapped_owner() -> None:
     stranger = replace(SCENARIO, tags={**TAGS, "owner": "team-x"})
-    smoke = build_smoke_record(
-        run_id=RUN,
-        outcome=sent(stranger, POLICY, 200, None),
-        policy=POLICY,
-        endpoint="e",
-        verdict=None,
-        unverified="stopped",
-    )
+    smoke = _smoke(sent(stranger, POLICY, 200, None), judged=False, unverified="stopped")
     plain = smoke.to_json_dict()
     assert (plain["source_record"], plain["mapped_owner"]) == (None, None)
     jsonschema.validate(plain, SCHEMA)
