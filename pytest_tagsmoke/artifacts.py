@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from pytest_tagsmoke.guard import PricingClaim
     from pytest_tagsmoke.policy import TagPolicy
+    from pytest_tagsmoke.record import SmokeRecord
 
 RECORDS = "records.jsonl"
 SUMMARY_JSON = "summary.json"
@@ -62,27 +63,27 @@ class RunArtifacts:
         self.folder = base / run_id
         self.records_path = self.folder / RECORDS
         self._stream: TextIO | None = None
-        self.records: list[dict[str, Any]] = []
+        self.records: list[SmokeRecord] = []
         #: Requests sent whose scenario was never judged (the run was stopped).
-        self.unverified: list[dict[str, Any]] = []
+        self.unverified: list[SmokeRecord] = []
         self.claims: list[PricingClaim] = []
 
-    def write_record(self, record: dict[str, Any]) -> None:
+    def write_record(self, record: SmokeRecord) -> None:
         if self._stream is None:
             self.folder.mkdir(parents=True, exist_ok=True)
             self._stream = self.records_path.open("a", encoding="utf-8")
-        self._stream.write(json.dumps(record) + "\n")
+        self._stream.write(json.dumps(record.to_json_dict()) + "\n")
         self._stream.flush()
         self.records.append(record)
 
-    def write_unverified(self, records: list[dict[str, Any]]) -> None:
+    def write_unverified(self, records: list[SmokeRecord]) -> None:
         """``unverified.jsonl``: a smoke record (result ``fail``, no reason, nothing claimed)
         for each request sent but never judged, so every one is traceable by its id."""
         if not records:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         with (self.folder / UNVERIFIED).open("a", encoding="utf-8") as stream:
-            stream.writelines(json.dumps(record) + "\n" for record in records)
+            stream.writelines(json.dumps(record.to_json_dict()) + "\n" for record in records)
         self.unverified += records
 
     def finish(
@@ -104,7 +105,7 @@ class RunArtifacts:
         from pytest_tagsmoke.summary import markdown, smoke_test_log, summarize
 
         summary = summarize(self.records, policy, run, log_store)
-        run_date = (self.records or self.unverified)[0]["audit_date"]
+        run_date = (self.records or self.unverified)[0].audit_date
         document = {
             "run_id": self.run_id,
             "audit_date": run_date,

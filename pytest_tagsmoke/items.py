@@ -14,11 +14,11 @@ import pytest
 
 from pytest_tagsmoke._redact import scrub
 from pytest_tagsmoke.errors import SetupError, TagsmokeFileError
+from pytest_tagsmoke.judging import Verdict, judge
 from pytest_tagsmoke.message import failure_message
-from pytest_tagsmoke.record import SEED_FIELDS, build_smoke_record
+from pytest_tagsmoke.record import SEED_FIELDS, SmokeRecord, build_smoke_record
 from pytest_tagsmoke.scenario import Mark, Scenario, load_scenario_file
 from pytest_tagsmoke.send import build_request, render_request
-from pytest_tagsmoke.verify import Verdict, judge
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -74,7 +74,7 @@ class ScenarioItem(pytest.Item):
         self._session = self.config.stash[SESSION_KEY]
         self._dispatch: Dispatch | None = None
         #: The smoke record once made; the report carries it to the artifact writer.
-        self.smoke: dict[str, Any] | None = None
+        self.smoke: SmokeRecord | None = None
         self.smoke_sent = False
         self.dry_run_text: str | None = None
         self.refused = False
@@ -102,7 +102,7 @@ class ScenarioItem(pytest.Item):
             pytest.fail(
                 f"tagsmoke {kind} (not a tagging verdict): {problem}"
                 f"\n  scenario: {self.scenario.name}\n  correlation id: "
-                f"{smoke['correlation_id']}",
+                f"{smoke.correlation_id}",
                 pytrace=False,
             )
 
@@ -113,19 +113,7 @@ class ScenarioItem(pytest.Item):
         runtime = self._session.runtime()
         dispatch = self._dispatch
         assert dispatch is not None
-        assert dispatch.status is not None
-        verdict = judge(
-            self.scenario,
-            runtime.profile.policy,
-            dispatch.status,
-            dispatch.record,
-            dispatch.counts_before,
-            dispatch.counts_after,
-            dispatch.response_text,
-            dispatch.sharing,
-            dispatch.attempts,
-            looked_up=dispatch.looked_up,
-        )
+        verdict = judge(dispatch, runtime.profile.policy)
         smoke = self._make_smoke(runtime, dispatch, verdict)
         if not verdict.passed:
             held = dict(dispatch.record.values) if dispatch.record else None
@@ -141,12 +129,13 @@ class ScenarioItem(pytest.Item):
 
     def _make_smoke(
         self, runtime: Runtime, dispatch: Dispatch, verdict: Verdict | None
-    ) -> dict[str, Any]:
+    ) -> SmokeRecord:
         smoke = smoke_record(self._session.artifacts.run_id, runtime, dispatch, verdict)
         dispatch.reported = True
         self.smoke = smoke
+        plain = smoke.to_json_dict()
         for name in SEED_FIELDS:
-            self.user_properties.append((name, "" if smoke[name] is None else smoke[name]))
+            self.user_properties.append((name, "" if plain[name] is None else plain[name]))
         return smoke
 
 
@@ -156,20 +145,14 @@ def smoke_record(
     dispatch: Dispatch,
     verdict: Verdict | None,
     unverified: str | None = None,
-) -> dict[str, Any]:
+) -> SmokeRecord:
     """The smoke record of ``dispatch``: judged (``verdict``), a setup or scenario error
     (neither), or sent and never judged (``unverified`` says why)."""
     return build_smoke_record(
         run_id=run_id,
-        scenario=dispatch.scenario,
+        outcome=dispatch,
         policy=runtime.profile.policy,
         endpoint=runtime.endpoint_shown,
-        request=dispatch.request,
-        http_status=dispatch.status,
-        retry_count=dispatch.retry_count,
-        lookup_id=dispatch.lookup_id,
-        record=dispatch.record,
         verdict=verdict,
-        setup_problem=dispatch.error or dispatch.setup_problem,
         unverified=unverified,
     )

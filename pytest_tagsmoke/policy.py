@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from pytest_tagsmoke.reasons import FailureReason
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -21,16 +23,16 @@ DEFAULT_ALIASES: Mapping[str, Mapping[str, str]] = {
 }
 BUCKETS = ("attributed", "untagged", "quarantine", "shared")
 
-# Failure reasons from the seeds, then the harness's own where those do not fit.
-MISSING_ENVIRONMENT = "missing_environment"
-INVALID_ENVIRONMENT = "invalid_environment"
-MISSING_OWNER = "missing_owner"
-MISSING_TRACE = "missing_trace"
-SHARED_COST_RULE_NEEDED = "shared_cost_rule_needed"
-TAG_MISMATCH = "tag_mismatch"
-UNTAGGED_NOT_ISOLATED = "untagged_not_isolated"
-GATEWAY_ERROR = "gateway_error"
-PRICING_CLAIM = "pricing_claim"
+# The failure reasons, by their former names (one enumeration: pytest_tagsmoke.reasons).
+MISSING_ENVIRONMENT = FailureReason.MISSING_ENVIRONMENT
+INVALID_ENVIRONMENT = FailureReason.INVALID_ENVIRONMENT
+MISSING_OWNER = FailureReason.MISSING_OWNER
+MISSING_TRACE = FailureReason.MISSING_TRACE
+SHARED_COST_RULE_NEEDED = FailureReason.SHARED_COST_RULE_NEEDED
+TAG_MISMATCH = FailureReason.TAG_MISMATCH
+UNTAGGED_NOT_ISOLATED = FailureReason.UNTAGGED_NOT_ISOLATED
+GATEWAY_ERROR = FailureReason.GATEWAY_ERROR
+PRICING_CLAIM = FailureReason.PRICING_CLAIM
 
 
 @dataclass(frozen=True)
@@ -140,14 +142,14 @@ class Classification:
     """Where a record belongs and why; ``reasons`` is empty for a clean record."""
 
     bucket: str
-    reasons: tuple[str, ...]
+    reasons: tuple[FailureReason, ...]
 
     @property
-    def reason(self) -> str | None:
+    def reason(self) -> FailureReason | None:
         return self.reasons[0] if self.reasons else None
 
 
-def missing_reason(dimension: str) -> str:
+def missing_reason(dimension: str) -> FailureReason:
     """The failure reason for a record that lacks ``dimension``."""
     if dimension == "environment":
         return MISSING_ENVIRONMENT
@@ -163,7 +165,7 @@ def classify(tags: Mapping[str, str | None], policy: TagPolicy) -> Classificatio
     approved list (drift aliases such as ``prd`` included: they are reported, not accepted)
     puts it in ``quarantine``; a shared-cost owner or environment in ``shared``.
     """
-    reasons: list[str] = []
+    reasons: list[FailureReason] = []
     for dimension in policy.dimensions:
         if not tags.get(dimension):
             reasons.append(missing_reason(dimension))
@@ -183,9 +185,20 @@ def classify(tags: Mapping[str, str | None], policy: TagPolicy) -> Classificatio
     return Classification("attributed", ())
 
 
-_PRIORITY = (MISSING_ENVIRONMENT, INVALID_ENVIRONMENT, MISSING_OWNER, TAG_MISMATCH)
+def expected_classification(
+    tags: Mapping[str, str | None],
+    policy: TagPolicy,
+    bucket: str | None = None,
+    reason: str | None = None,
+) -> Classification:
+    """What the policy says ``tags`` should produce; a scenario's expected ``bucket`` or
+    ``reason`` (its ``expect:``) overrides the derived one."""
+    derived = classify(tags, policy)
+    return Classification(
+        bucket or derived.bucket, (FailureReason(reason),) if reason else derived.reasons
+    )
 
 
-def _ordered(reasons: list[str]) -> tuple[str, ...]:
-    unique = dict.fromkeys(reasons)
-    return tuple(sorted(unique, key=lambda r: _PRIORITY.index(r) if r in _PRIORITY else 99))
+def _ordered(reasons: list[FailureReason]) -> tuple[FailureReason, ...]:
+    """Each reason once, by the one precedence of :class:`FailureReason`."""
+    return tuple(sorted(dict.fromkeys(reasons), key=lambda reason: reason.rank))

@@ -57,7 +57,7 @@ def write_terminal_summary(
             write(nodeid)
             for line in text.splitlines():
                 write("    " + line)
-    results = [r["result"] for r in artifacts.records]
+    results = [r.result for r in artifacts.records]
     if not results and not artifacts.unverified:
         return
     terminalreporter.write_sep("-", "tagsmoke")
@@ -74,7 +74,7 @@ def write_terminal_summary(
     unchecked = sum(
         1
         for r in artifacts.records
-        if r.get("counter_expected") and r["untagged_bucket_incremented"] == "not-checked"
+        if r.counter_expected and r.untagged_bucket_incremented == "not-checked"
     )
     if unchecked:
         write(

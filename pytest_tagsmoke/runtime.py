@@ -20,7 +20,7 @@ import jmespath
 from pytest_tagsmoke._redact import scrub
 from pytest_tagsmoke.logstore import LogRecord, LogStore, LogStoreError, open_log_store
 from pytest_tagsmoke.logstore.mapping import scalar
-from pytest_tagsmoke.policy import classify
+from pytest_tagsmoke.policy import Classification, classify, expected_classification
 from pytest_tagsmoke.poll import wait_for_records
 from pytest_tagsmoke.send import (
     RETRY_STATUSES,
@@ -31,7 +31,6 @@ from pytest_tagsmoke.send import (
     new_correlation_id,
     send,
 )
-from pytest_tagsmoke.verify import expected_classification
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -53,6 +52,8 @@ class Dispatch:
 
     request: PreparedRequest
     scenario: Scenario = field(repr=False)
+    #: The policy's classification of the sent tags, with the scenario's overrides.
+    expected: Classification = field(repr=False)
     status: int | None = None
     retry_count: int = 0
     counts_before: dict[str, int] | None = None
@@ -160,7 +161,11 @@ class Runtime:
         request = build_request(
             self.profile, scenario, new_correlation_id(correlation.prefix, correlation.format)
         )
-        dispatch = Dispatch(request, scenario=scenario)
+        expect = scenario.expect
+        expected = expected_classification(
+            scenario.tags, self.profile.policy, expect.bucket, expect.reason
+        )
+        dispatch = Dispatch(request, scenario=scenario, expected=expected)
         self.sent.append(dispatch)
         # A status the scenario expects (e.g. 429) is its answer, not a reason to retry.
         retry = frozenset(s for s in RETRY_STATUSES if not scenario.expect.status_matches(s))
@@ -273,8 +278,7 @@ class Runtime:
         self.collect(dispatches)
         counted = [d for d in dispatches if d.scenario.expect.untagged_count == "increments"]
         after = self._counts() if counted and isinstance(before, dict) else before
-        policy = self.profile.policy
-        expected = Counter(expected_classification(d.scenario, policy).bucket for d in counted)
+        expected = Counter(d.expected.bucket for d in counted)
         for d in counted:
             if isinstance(after, str):
                 d.setup_problem = d.setup_problem or after
@@ -282,7 +286,7 @@ class Runtime:
                 # Counted between the same two reads as the run's other scenarios that
                 # expect the same bucket: it must grow by at least that many.
                 d.counts_before, d.counts_after = before, after
-                d.sharing = expected[expected_classification(d.scenario, policy).bucket]
+                d.sharing = expected[d.expected.bucket]
         return dispatches
 
     def close(self) -> None:

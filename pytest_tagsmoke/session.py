@@ -26,6 +26,7 @@ from pytest_tagsmoke.profile import (
     has_pyproject_table,
     load_profile,
 )
+from pytest_tagsmoke.record import SmokeRecord
 from pytest_tagsmoke.reporting import RunTally, WaitingLine, write_terminal_summary
 from pytest_tagsmoke.runtime import Dispatch, Runtime
 
@@ -229,7 +230,7 @@ class TagsmokeSession:
             report.tagsmoke_scenario = True  # type: ignore[attr-defined]
             report.tagsmoke_refused = item.refused  # type: ignore[attr-defined]
             if item.smoke is not None and not item.smoke_sent:
-                report.tagsmoke_record = item.smoke  # type: ignore[attr-defined]
+                report.tagsmoke_record = item.smoke.to_json_dict()  # type: ignore[attr-defined]
                 item.smoke_sent = True
             if item.dry_run_text is not None and call.when == "call":
                 report.tagsmoke_dry_run = item.dry_run_text  # type: ignore[attr-defined]
@@ -241,7 +242,9 @@ class TagsmokeSession:
         self.tally.add(report)
         record = getattr(report, "tagsmoke_record", None)
         if record is not None:
-            self.artifacts.write_record({**record, "run_id": self.artifacts.run_id})
+            self.artifacts.write_record(
+                SmokeRecord.from_json_dict(record).with_run_id(self.artifacts.run_id)
+            )
         dry_run = getattr(report, "tagsmoke_dry_run", None)
         if dry_run is not None:
             self.dry_run_requests.append((report.nodeid, dry_run))
@@ -260,12 +263,12 @@ class TagsmokeSession:
             )
             self.artifacts.write_unverified(
                 [
-                    {**smoke_record(self.artifacts.run_id, runtime, d, None, why)}
+                    smoke_record(self.artifacts.run_id, runtime, d, None, why)
                     for d in runtime.sent
                     if not d.reported
                 ]
             )
-        endpoints = {r["endpoint"] for r in self.artifacts.records + self.artifacts.unverified}
+        endpoints = {r.endpoint for r in self.artifacts.records + self.artifacts.unverified}
         unverified = len(self.artifacts.unverified)
         run = self.tally.as_dict(int(session.exitstatus), unverified, interrupted)
         notes = runtime.store_notes() if runtime is not None else []

@@ -6,11 +6,21 @@ Test modules import from here, never from ``tests.conftest`` or from one another
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
+
+from pytest_tagsmoke.policy import Classification, expected_classification
+from pytest_tagsmoke.scenario import Expectation, RequestSpec, Scenario
+from pytest_tagsmoke.send import PreparedRequest
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import pytest
+
+    from pytest_tagsmoke.logstore import LogRecord
+    from pytest_tagsmoke.policy import TagPolicy
 
 REPO = Path(__file__).resolve().parents[1]
 # Written out here, not imported from pytest_tagsmoke.record: the tests check the binding
@@ -86,3 +96,83 @@ AMOUNTS = [
     "price: '$3'",
     '{"total_cost": "\\u20ac1,20"}',  # as json.dumps writes a euro sign
 ]
+
+
+def scenario(
+    path: Literal["happy", "error"] = "happy",
+    tags: Mapping[str, str] | None = None,
+    *,
+    request_class: str = "chat",
+    **expect: Any,
+) -> Scenario:
+    """A scenario on plain values (file ``s.yaml``, line 1); ``expect`` its expectations."""
+    return Scenario(
+        name="s",
+        id="s",
+        path=path,
+        file=Path("s.yaml"),
+        line=1,
+        request_class=request_class,
+        tags={} if tags is None else tags,
+        request=RequestSpec(),
+        expect=Expectation(**expect),
+    )
+
+
+URL = "http://127.0.0.1:9/v1/chat/completions"
+NO_REQUEST = PreparedRequest("POST", URL, {}, {}, "cid-1", {})
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A scenario's outcome as plain values (what ``runtime.Dispatch`` holds after a run):
+    the input of ``judge`` and ``build_smoke_record`` in unit tests."""
+
+    scenario: Scenario
+    expected: Classification
+    status: int | None
+    record: LogRecord | None = None
+    counts_before: Mapping[str, int] | None = None
+    counts_after: Mapping[str, int] | None = None
+    response_text: str = ""
+    sharing: int = 1
+    attempts: int = 1
+    looked_up: bool = True
+    request: PreparedRequest = NO_REQUEST
+    retry_count: int = 0
+    lookup_id: str | None = None
+    setup_problem: str | None = None
+    error: str | None = None
+
+
+def sent(
+    scenario: Scenario,
+    policy: TagPolicy,
+    status: int | None,
+    record: LogRecord | None = None,
+    counts_before: Mapping[str, int] | None = None,
+    counts_after: Mapping[str, int] | None = None,
+    response_text: str = "",
+    sharing: int = 1,
+    attempts: int = 1,
+    looked_up: bool = True,
+    **rest: Any,
+) -> Sent:
+    """``scenario``'s outcome, its expected classification worked out by ``policy``."""
+    expect = scenario.expect
+    expected = expected_classification(scenario.tags, policy, expect.bucket, expect.reason)
+    attached = {dimension: f"header x-tag-{dimension}" for dimension in scenario.tags}
+    rest.setdefault("request", PreparedRequest("POST", URL, {}, {}, "cid-1", attached))
+    return Sent(
+        scenario,
+        expected,
+        status,
+        record,
+        counts_before,
+        counts_after,
+        response_text,
+        sharing,
+        attempts,
+        looked_up,
+        **rest,
+    )

@@ -84,6 +84,7 @@ STAGES: dict[int, tuple[str, ...]] = {
         "_redact",
         "hookspecs",
         "policy",
+        "reasons",
         "presets",
         "schema",
         "logstore.bounded",
@@ -99,7 +100,7 @@ STAGES: dict[int, tuple[str, ...]] = {
         "logstore.buckets",
         "poll",
     ),  # find records
-    4: ("verify",),  # judge
+    4: ("judging", "verify"),  # judge
     5: ("record", "summary"),  # smoke records
     6: ("artifacts", "message"),  # reports
     # drivers: the engine's run, the pytest glue (collector, items, plugins, terminal), front ends

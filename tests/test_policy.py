@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 
+from pytest_tagsmoke.judging import Verdict, judge
 from pytest_tagsmoke.logstore import LogRecord
-from pytest_tagsmoke.policy import TagPolicy, classify
-from pytest_tagsmoke.scenario import Expectation, RequestSpec, Scenario
-from pytest_tagsmoke.verify import judge
+from pytest_tagsmoke.policy import Classification, TagPolicy, classify, expected_classification
+from pytest_tagsmoke.reasons import FailureReason
+from tests.helpers import scenario, sent
+
+if TYPE_CHECKING:
+    from pytest_tagsmoke.scenario import Scenario
 
 POLICY = TagPolicy(owners={"team-a": "alice"}, shared_owners=frozenset({"platform"}))
 CLEAN = {"owner": "team-a", "environment": "staging", "use_case": "search"}
@@ -42,17 +45,13 @@ def test_follow_up_owner_comes_from_the_owner_map() -> None:
 def _scenario(
     path: Literal["happy", "error"], tags: dict[str, str], *, increments: bool = False
 ) -> Scenario:
-    return Scenario(
-        name="s",
-        id="s",
-        path=path,
-        file=Path("s.yaml"),
-        line=1,
-        request_class="c",
-        tags=tags,
-        request=RequestSpec(),
-        expect=Expectation(untagged_count="increments" if increments else "not-checked"),
-    )
+    counted: Literal["increments", "not-checked"] = "increments" if increments else "not-checked"
+    return scenario(path, tags, request_class="c", untagged_count=counted)
+
+
+def _judge(scenario: Scenario, policy: TagPolicy, *args: Any, **kwargs: Any) -> Verdict:
+    """``judge`` on the outcome these values make (status, record, counts, ...)."""
+    return judge(sent(scenario, policy, *args, **kwargs), policy)
 
 
 def _record(**values: str | None) -> LogRecord:
@@ -60,7 +59,7 @@ def _record(**values: str | None) -> LogRecord:
 
 
 def test_happy_path_with_all_tags_passes() -> None:
-    verdict = judge(
+    verdict = _judge(
         _scenario("happy", CLEAN), POLICY, 200, _record(**CLEAN, bucket="attributed"), None, None
     )
     assert verdict.passed
@@ -68,7 +67,7 @@ def test_happy_path_with_all_tags_passes() -> None:
 
 
 def test_changed_value_is_a_tag_mismatch() -> None:
-    verdict = judge(
+    verdict = _judge(
         _scenario("happy", CLEAN),
         POLICY,
         200,
@@ -80,7 +79,7 @@ def test_changed_value_is_a_tag_mismatch() -> None:
 
 
 def test_production_hard_coded_over_the_sent_environment_is_a_mismatch() -> None:
-    verdict = judge(
+    verdict = _judge(
         _scenario("happy", CLEAN),
         POLICY,
         200,
@@ -96,7 +95,7 @@ def test_production_hard_coded_over_the_sent_environment_is_a_mismatch() -> None
 
 def test_error_path_merged_into_a_team_is_not_isolated() -> None:
     scenario = _scenario("error", {"owner": "team-a", "use_case": "search"}, increments=True)
-    verdict = judge(
+    verdict = _judge(
         scenario,
         POLICY,
         200,
@@ -113,22 +112,22 @@ def test_error_path_merged_into_a_team_is_not_isolated() -> None:
 
 
 def test_missing_record_is_missing_trace_and_bad_status_is_gateway_error() -> None:
-    verdict = judge(_scenario("happy", CLEAN), POLICY, 503, None, None, None)
+    verdict = _judge(_scenario("happy", CLEAN), POLICY, 503, None, None, None)
     # Issue #10: nothing was polled after a 503, so nothing about the record is claimed.
     assert [f.reason for f in verdict.findings] == ["gateway_error"]
     assert verdict.tag_found_in_log == "not-checked"
-    missing = judge(_scenario("happy", CLEAN), POLICY, 200, None, None, None)
+    missing = _judge(_scenario("happy", CLEAN), POLICY, 200, None, None, None)
     assert [f.reason for f in missing.findings] == ["missing_trace"]
 
 
 def test_no_missing_trace_is_claimed_for_a_record_nobody_looked_for() -> None:
     with pytest.raises(ValueError, match="not asked for the record"):
-        judge(_scenario("happy", CLEAN), POLICY, 200, None, None, None, looked_up=False)
+        _judge(_scenario("happy", CLEAN), POLICY, 200, None, None, None, looked_up=False)
 
 
 def test_record_without_source_reference_is_missing_trace() -> None:
     record = LogRecord({**CLEAN, "timestamp": "t"})
-    verdict = judge(_scenario("happy", CLEAN), POLICY, 200, record, None, None)
+    verdict = _judge(_scenario("happy", CLEAN), POLICY, 200, record, None, None)
     assert verdict.failure_reason == "missing_trace"
 
 
@@ -136,8 +135,21 @@ def test_record_without_source_reference_is_missing_trace() -> None:
 def test_counter_must_grow_by_every_scenario_sharing_it(after: int, verdict: str) -> None:
     scenario = _scenario("error", {"owner": "team-a", "use_case": "search"}, increments=True)
     record = _record(owner="team-a", use_case="search", bucket="untagged")
-    result = judge(scenario, POLICY, 200, record, {"untagged": 3}, {"untagged": after}, sharing=3)
+    result = _judge(scenario, POLICY, 200, record, {"untagged": 3}, {"untagged": after}, sharing=3)
     assert result.bucket_incremented == verdict
     assert result.passed is (verdict == "yes")
     if verdict == "no":
         assert "3 scenarios of the run expect it" in result.findings[0].detail
+
+
+def test_expected_classification_is_the_policys_unless_the_scenario_says_otherwise() -> None:
+    untagged = {"use_case": "search"}
+    assert expected_classification(untagged, POLICY) == Classification(
+        "untagged", (FailureReason.MISSING_ENVIRONMENT, FailureReason.MISSING_OWNER)
+    )
+    assert expected_classification(untagged, POLICY, "quarantine") == Classification(
+        "quarantine", (FailureReason.MISSING_ENVIRONMENT, FailureReason.MISSING_OWNER)
+    )
+    overridden = expected_classification(CLEAN, POLICY, None, "tag_mismatch")
+    assert (overridden.bucket, overridden.reasons) == ("attributed", ("tag_mismatch",))
+    assert overridden.reasons[0] is FailureReason.TAG_MISMATCH

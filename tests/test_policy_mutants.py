@@ -8,9 +8,75 @@ from typing import Any
 import pytest
 
 from pytest_tagsmoke.logstore.mapping import FieldMapper, FieldSpec, scalar
-from pytest_tagsmoke.policy import TagPolicy, classify
+from pytest_tagsmoke.policy import LedgerEntry, TagPolicy, classify
 
 # -- the tag policy ---------------------------------------------------------------------
+# -- the owner ledger ---------------------------------------------------------------------
+
+LIVE = LedgerEntry("team-a", "Search", "CC-1", "Ann", "search-oncall", "2026-10-01", where="o:2")
+GONE = LedgerEntry("team-old", "Old", "CC-9", "Bob", "old-oncall", "2025-01-01", True, "o:3")
+LEDGER = TagPolicy(
+    owners={"team-old": "old-map", "team-map": "map-owner"},
+    ledger={"team-a": LIVE, "team-old": GONE},
+    ledger_source="owners.yaml",
+)
+
+
+def test_the_ledger_names_who_follows_up_on_a_live_owner() -> None:
+    assert LEDGER.follow_up_owner("team-a") == "search-oncall"
+    # retired in the ledger: the owner map's entry, else the default
+    assert LEDGER.follow_up_owner("team-old") == "old-map"
+    assert LEDGER.follow_up_owner("team-map") == "map-owner"
+    assert LEDGER.follow_up_owner("") == "platform-finops"
+    assert LEDGER.follow_up_owner(None) == "platform-finops"
+
+
+def test_an_owner_is_known_when_live_in_the_ledger_else_by_the_owner_map() -> None:
+    assert [LEDGER.owner_known(o) for o in ("team-a", "team-old", "team-map", "team-x")] == [
+        True,
+        False,
+        True,
+        False,
+    ]
+    assert LEDGER.knows_owners()
+    assert TagPolicy(ledger={"team-a": LIVE}).knows_owners()
+    assert not TagPolicy().knows_owners()
+
+
+def test_a_live_owner_maps_to_the_ledgers_chargeback_fields() -> None:
+    assert LEDGER.mapped_owner("team-a") == {
+        "team": "Search",
+        "cost_center": "CC-1",
+        "budget_owner": "Ann",
+    }
+    assert [LEDGER.mapped_owner(o) for o in ("team-old", "team-map", "", None)] == [None] * 4
+
+
+def test_the_fix_for_an_owner_that_cannot_be_charged_names_the_ledger_row() -> None:
+    assert LEDGER.owner_fix("team-old") == (
+        "owner 'team-old' is retired in the owner ledger (o:3): retag its traffic with the "
+        "owner that took over, or un-retire the row after review"
+    )
+    assert LEDGER.owner_fix("team-x") == (
+        "owner 'team-x' is not in the owner ledger (owners.yaml): add a row for it (owner, "
+        "team, cost_center, budget_owner, follow_up, last_reviewed), or fix the tag where it "
+        "is set"
+    )
+    assert LEDGER.owner_fix(None) == (
+        "owner None is not in the owner ledger (owners.yaml): add a row for it (owner, team, "
+        "cost_center, budget_owner, follow_up, last_reviewed), or fix the tag where it is set"
+    )
+    assert TagPolicy(owners={"a": "b"}).owner_fix("team-x") == (
+        "owner 'team-x' is not in the policy's owner map"
+    )
+
+
+def test_unknown_and_retired_owners_are_attributed_but_missing_owner() -> None:
+    tags = {"environment": "staging", "use_case": "search"}
+    for owner in ("team-old", "team-x"):
+        found = classify({**tags, "owner": owner}, LEDGER)
+        assert (found.bucket, found.reasons) == ("attributed", ("missing_owner",))
+    assert classify({**tags, "owner": "team-a"}, LEDGER).reasons == ()
 
 
 def test_drift_names_the_approved_value_of_a_known_alias() -> None:

@@ -34,9 +34,14 @@ REPO = Path(__file__).resolve().parents[1]
 MODULES: dict[str, tuple[str, ...]] = {
     # classification
     "pytest_tagsmoke/policy.py": ("tests/test_policy.py", "tests/test_policy_mutants.py"),
-    # judging (the unit tests only: with the end-to-end verdict tests of test_artifacts.py
-    # too, a run takes about 20 minutes; docs/mutation.md has both figures)
-    "pytest_tagsmoke/verify.py": ("tests/test_policy.py",),
+    # the failure reasons and their one precedence
+    "pytest_tagsmoke/reasons.py": ("tests/test_judging.py",),
+    # judging (unit tests on plain values only; verify.py is its former name, a shim; the
+    # end-to-end verdict tests of test_artifacts.py would make a run about 20 minutes)
+    "pytest_tagsmoke/judging/judge.py": ("tests/test_policy.py", "tests/test_judging.py"),
+    "pytest_tagsmoke/judging/record_checks.py": ("tests/test_policy.py", "tests/test_judging.py"),
+    # the smoke record and its JSON form
+    "pytest_tagsmoke/record.py": ("tests/test_smoke_record.py",),
     # redaction (redaction.py; _redact.py is its import shim)
     "pytest_tagsmoke/redaction.py": (
         "tests/test_redaction_unit.py",

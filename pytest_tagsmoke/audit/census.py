@@ -244,7 +244,7 @@ def build_census(
 
 
 def _reasons(counter: Counter[str]) -> dict[str, int]:
-    reasons = {name: counter[name] for name in SEED_REASONS}
+    reasons: dict[str, int] = {name: counter[name] for name in SEED_REASONS}
     reasons.update({name: counter[name] for name in sorted(counter) if name not in reasons})
     return reasons
 
