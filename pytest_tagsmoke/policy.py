@@ -7,11 +7,12 @@ PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 CORE_DIMENSIONS = ("owner", "environment", "use_case")
 DEFAULT_ENVIRONMENTS = ("production", "staging", "development", "evaluation", "internal-tooling")
@@ -189,3 +190,15 @@ _PRIORITY = (MISSING_ENVIRONMENT, INVALID_ENVIRONMENT, MISSING_OWNER, TAG_MISMAT
 def _ordered(reasons: list[str]) -> tuple[str, ...]:
     unique = dict.fromkeys(reasons)
     return tuple(sorted(unique, key=lambda r: _PRIORITY.index(r) if r in _PRIORITY else 99))
+
+
+def normalized(aliases: Mapping[str, Mapping[str, str]], dimension: str, value: str) -> str:
+    """The policy's normalization: a known drift alias of ``dimension`` (``prd``) becomes
+    its approved value (``production``); any other value stays as it is."""
+    return aliases.get(dimension, {}).get(value, value)
+
+
+def normalizer(policy: TagPolicy) -> Callable[[str, str], str]:
+    """The policy's normalization as one function of (dimension, value), for a store's
+    fields marked ``normalize``."""
+    return functools.partial(normalized, policy.aliases)
