@@ -41,13 +41,23 @@ SQL_FIELDS = """\
     source_record: id
     follow_up: follow_up
 """
+#: The reference gateway's record shape: a store without `preset: reference` names it.
+REFERENCE_FIELDS = """\
+  fields:
+    owner: tags.owner
+    environment: tags.environment
+    use_case: tags.use_case
+    timestamp: received_at
+"""
 
 
 def test_demo_through_the_jsonl_adapter(demo: pytest.Pytester, tmp_path: Path) -> None:
     log = tmp_path / "shipped" / "requests.jsonl"
     log.parent.mkdir()
     _use_log_store(
-        demo.path, f"log_store:\n  kind: jsonl\n  path: {log}\n  id_field: correlation_id\n"
+        demo.path,
+        f"log_store:\n  kind: jsonl\n  path: {log}\n  id_field: correlation_id\n"
+        + REFERENCE_FIELDS,
     )
     with ReferenceGateway(tmp_path / "log.sqlite", jsonl_path=log, ingest_delay=0.1) as gateway:
         result = demo.runpytest("--tagsmoke", f"--tagsmoke-endpoint={gateway.url}")
@@ -252,7 +262,10 @@ def test_store_keyed_by_an_id_from_the_response_body(demo: pytest.Pytester, tmp_
             "  prefix: tagsmoke-\n  source: response_body\n  response_path: id\n",
         )
     )
-    _use_log_store(demo.path, f"log_store:\n  kind: jsonl\n  path: {log}\n  id_field: request_id\n")
+    _use_log_store(
+        demo.path,
+        f"log_store:\n  kind: jsonl\n  path: {log}\n  id_field: request_id\n" + REFERENCE_FIELDS,
+    )
     with ReferenceGateway(tmp_path / "log.sqlite", jsonl_path=log) as gateway:
         demo.runpytest("--tagsmoke", f"--tagsmoke-endpoint={gateway.url}").assert_outcomes(passed=6)
     assert all(r["lookup_id"].startswith("chatcmpl-ref-") for r in read_records(demo.path))
