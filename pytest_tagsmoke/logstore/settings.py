@@ -27,6 +27,17 @@ HARNESS_FIELDS: Mapping[str, FieldSpec] = {
     "follow_up": FieldSpec("follow_up"),
 }
 
+#: The order a record's fields are shown in, where the store maps them.
+SHOWN_FIRST = (
+    "owner",
+    "environment",
+    "use_case",
+    "bucket",
+    "timestamp",
+    "source_record",
+    "follow_up",
+)
+
 
 @dataclass(frozen=True)
 class StoreSettings:
@@ -140,10 +151,11 @@ def settings_from(values: Mapping[str, Any]) -> LogStoreSettings:
     ``http``). Keys of another kind are ignored: a preset may name its SQL query for a
     profile that switches ``kind``."""
     kind = values.get("kind", "http")
-    fields = {
-        **HARNESS_FIELDS,
-        **{k: FieldSpec.parse(v) for k, v in values.get("fields", {}).items()},
-    }
+    given = {k: FieldSpec.parse(v) for k, v in values.get("fields", {}).items()}
+    merged = {**HARNESS_FIELDS, **given}
+    # The harness's own names first, in one order (records are shown in it), then the rest.
+    fields = {k: merged[k] for k in SHOWN_FIRST if k in merged}
+    fields.update((k, spec) for k, spec in merged.items() if k not in fields)
     kwargs: dict[str, Any] = {k: values[k] for k in (*_COMMON, *_PLAIN[kind]) if k in values}
     if isinstance(values.get("bucket_names"), dict):
         kwargs["bucket_names"] = dict(values["bucket_names"])
