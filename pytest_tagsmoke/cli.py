@@ -31,7 +31,7 @@ def validate(paths: list[Path], profile: Path | None) -> tuple[int, list[Problem
     for path in profiles:
         try:
             loaded = load_profile(path, require_env=False)
-            known_fields = set(loaded.log_store.fields)
+            known_fields = loaded.known_fields
             loaded_profiles.append(loaded)
         except TagsmokeFileError as exc:
             problems += exc.problems

@@ -7,13 +7,14 @@ PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pytest_tagsmoke.reasons import FailureReason
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 CORE_DIMENSIONS = ("owner", "environment", "use_case")
 DEFAULT_ENVIRONMENTS = ("production", "staging", "development", "evaluation", "internal-tooling")
@@ -202,3 +203,15 @@ def expected_classification(
 def _ordered(reasons: list[FailureReason]) -> tuple[FailureReason, ...]:
     """Each reason once, by the one precedence of :class:`FailureReason`."""
     return tuple(sorted(dict.fromkeys(reasons), key=lambda reason: reason.rank))
+
+
+def normalized(aliases: Mapping[str, Mapping[str, str]], dimension: str, value: str) -> str:
+    """The policy's normalization: a known drift alias of ``dimension`` (``prd``) becomes
+    its approved value (``production``); any other value stays as it is."""
+    return aliases.get(dimension, {}).get(value, value)
+
+
+def normalizer(policy: TagPolicy) -> Callable[[str, str], str]:
+    """The policy's normalization as one function of (dimension, value), for a store's
+    fields marked ``normalize``."""
+    return functools.partial(normalized, policy.aliases)

@@ -13,12 +13,14 @@ PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import json
 import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from pytest_tagsmoke.errors import SetupError
 from pytest_tagsmoke.profile import Attach, default_attach
 from pytest_tagsmoke.send import build_request, resolve_attach
 
@@ -63,7 +65,10 @@ def environment_values(scenario: Scenario, profile: Profile) -> Iterator[tuple[s
     header_names = {a.name.casefold() for a in attaches if a.kind == "header"}
     keys = {(a.key or "environment").casefold() for a in attaches if a.key}
     keys |= {a.name.rsplit(".", 1)[-1].casefold() for a in attaches if a.kind == "metadata"}
-    request = build_request(profile, scenario, "tagsmoke-production-check")
+    try:
+        request = build_request(profile, scenario, "tagsmoke-production-check")
+    except SetupError:  # a tag the profile says not how to send: the scenario is not sent
+        return
     for name, value in request.headers.items():
         if name.casefold() in header_names or _ENV_NAME.search(name):
             yield f"header {name}", value
@@ -76,11 +81,11 @@ def environment_values(scenario: Scenario, profile: Profile) -> Iterator[tuple[s
 
 
 def _environment_attaches(scenario: Scenario, profile: Profile) -> list[Attach]:
-    return [
-        profile.attach_for("environment"),
-        resolve_attach(profile, scenario, "environment"),
-        default_attach("environment"),
-    ]
+    own = profile.attach.get("environment")
+    found = [default_attach("environment"), *([own] if own is not None else [])]
+    with contextlib.suppress(SetupError):
+        found.append(resolve_attach(profile, scenario, "environment"))
+    return found
 
 
 def _is_env_key(key: str, extra: Iterable[str]) -> bool:

@@ -18,9 +18,10 @@ import httpx
 import jmespath
 
 from pytest_tagsmoke._redact import scrub
-from pytest_tagsmoke.logstore import LogRecord, LogStore, LogStoreError, open_log_store
+from pytest_tagsmoke.logstore import LogRecord, LogStore, LogStoreError
 from pytest_tagsmoke.logstore.mapping import scalar
-from pytest_tagsmoke.policy import Classification, classify, expected_classification
+from pytest_tagsmoke.logstore.open_store import open_log_store
+from pytest_tagsmoke.policy import Classification, classify, expected_classification, normalizer
 from pytest_tagsmoke.poll import wait_for_records
 from pytest_tagsmoke.send import (
     RETRY_STATUSES,
@@ -132,7 +133,7 @@ class Runtime:
                 endpoint=self.profile.endpoint,
                 base_dir=self.profile.base_dir,
                 client=self.client,
-                policy=self.profile.policy,
+                normalize=normalizer(self.profile.policy),
                 concurrency=self.poll_concurrency,
             )
         return self._store

@@ -116,7 +116,9 @@ class TagsmokeSession:
                 "--tagsmoke-profile PATH."
             )
         try:
-            profile = load_profile(path, require_env=not config.getoption("tagsmoke_dry_run"))
+            profile = load_profile(
+                path, require_env=not config.getoption("tagsmoke_dry_run"), smoke_run=True
+            )
         except TagsmokeFileError as exc:
             raise pytest.UsageError(f"pytest-tagsmoke: the profile is not valid:\n{exc}") from None
         artifacts = (

@@ -11,7 +11,7 @@ import pytest
 
 from pytest_tagsmoke.logstore.jsonl import JsonlLogStore
 from pytest_tagsmoke.logstore.mapping import FieldMapper, FieldSpec
-from pytest_tagsmoke.profile import LogStoreConfig
+from pytest_tagsmoke.logstore.settings import JsonlSettings, SqlSettings
 from pytest_tagsmoke.reference import ReferenceGateway
 from tests.helpers import read_records
 
@@ -41,13 +41,23 @@ SQL_FIELDS = """\
     source_record: id
     follow_up: follow_up
 """
+#: The reference gateway's record shape: a store without `preset: reference` names it.
+REFERENCE_FIELDS = """\
+  fields:
+    owner: tags.owner
+    environment: tags.environment
+    use_case: tags.use_case
+    timestamp: received_at
+"""
 
 
 def test_demo_through_the_jsonl_adapter(demo: pytest.Pytester, tmp_path: Path) -> None:
     log = tmp_path / "shipped" / "requests.jsonl"
     log.parent.mkdir()
     _use_log_store(
-        demo.path, f"log_store:\n  kind: jsonl\n  path: {log}\n  id_field: correlation_id\n"
+        demo.path,
+        f"log_store:\n  kind: jsonl\n  path: {log}\n  id_field: correlation_id\n"
+        + REFERENCE_FIELDS,
     )
     with ReferenceGateway(tmp_path / "log.sqlite", jsonl_path=log, ingest_delay=0.1) as gateway:
         result = demo.runpytest("--tagsmoke", f"--tagsmoke-endpoint={gateway.url}")
@@ -112,10 +122,9 @@ def test_sql_query_values_are_parameters_not_text(tmp_path: Path) -> None:
 
     with ReferenceGateway(tmp_path / "log.sqlite"):
         pass  # creates the table
-    config = LogStoreConfig(
-        kind="sql",
+    config = SqlSettings(
         url=f"sqlite:///{tmp_path / 'log.sqlite'}",
-        query_sql="SELECT * FROM request_log WHERE correlation_id = :correlation_id",
+        query="SELECT * FROM request_log WHERE correlation_id = :correlation_id",
         fields={"bucket": FieldSpec("bucket")},
     )
     store = SqlLogStore(config, tmp_path, FieldMapper(config.fields))
@@ -154,8 +163,7 @@ def test_store_answering_empty_forever_is_missing_trace(
 
 
 def _jsonl_store(path: Path) -> JsonlLogStore:
-    config = LogStoreConfig(
-        kind="jsonl",
+    config = JsonlSettings(
         path=str(path),
         fields={"bucket": FieldSpec("bucket"), "owner": FieldSpec("owner")},
     )
@@ -180,7 +188,7 @@ def test_jsonl_waits_for_an_unfinished_line_and_follows_appends(tmp_path: Path) 
 def test_jsonl_rereads_a_rotated_file_and_globs(tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
     log.write_text(json.dumps({"correlation_id": "a", "owner": "x" * 50}) + "\n")
-    config = LogStoreConfig(kind="jsonl", path="log*.jsonl", fields={"owner": FieldSpec("owner")})
+    config = JsonlSettings(path="log*.jsonl", fields={"owner": FieldSpec("owner")})
     store = JsonlLogStore(config, tmp_path, FieldMapper(config.fields))
     assert "a" in store.fetch_many(["a"])
     log.write_text(json.dumps({"correlation_id": "b", "owner": "y"}) + "\n")  # rotated
@@ -205,7 +213,7 @@ def test_field_decoding() -> None:
             "use_case": FieldSpec("request.headers", decode="headers", then="X-Use-Case"),
             "nested": FieldSpec("a.b[0].c"),
         },
-        aliases={"environment": {"prd": "production"}},
+        normalize={"environment": {"prd": "production"}},
     )
     values = mapper.map(
         {
@@ -254,7 +262,10 @@ def test_store_keyed_by_an_id_from_the_response_body(demo: pytest.Pytester, tmp_
             "  prefix: tagsmoke-\n  source: response_body\n  response_path: id\n",
         )
     )
-    _use_log_store(demo.path, f"log_store:\n  kind: jsonl\n  path: {log}\n  id_field: request_id\n")
+    _use_log_store(
+        demo.path,
+        f"log_store:\n  kind: jsonl\n  path: {log}\n  id_field: request_id\n" + REFERENCE_FIELDS,
+    )
     with ReferenceGateway(tmp_path / "log.sqlite", jsonl_path=log) as gateway:
         demo.runpytest("--tagsmoke", f"--tagsmoke-endpoint={gateway.url}").assert_outcomes(passed=6)
     assert all(r["lookup_id"].startswith("chatcmpl-ref-") for r in read_records(demo.path))

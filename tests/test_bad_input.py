@@ -86,7 +86,7 @@ scenarios:
 def test_bad_scenario_file_is_one_collection_error(
     pytester: pytest.Pytester, content: str, expected: list[str]
 ) -> None:
-    pytester.makefile(".yaml", tagsmoke="endpoint: http://127.0.0.1:9\n")
+    pytester.makefile(".yaml", tagsmoke="endpoint: http://127.0.0.1:9\npreset: reference\n")
     (pytester.path / "scenarios").mkdir()
     (pytester.path / "scenarios" / "bad.yaml").write_text(content)
     result = pytester.runpytest("--tagsmoke")
@@ -99,7 +99,7 @@ def test_bad_scenario_file_is_one_collection_error(
 def test_bad_file_does_not_stop_the_good_file(
     pytester: pytest.Pytester, tagsmoke_gateway: ReferenceGateway
 ) -> None:
-    pytester.makefile(".yaml", tagsmoke=f"endpoint: {tagsmoke_gateway.url}\n")
+    pytester.makefile(".yaml", tagsmoke=f"endpoint: {tagsmoke_gateway.url}\npreset: reference\n")
     (pytester.path / "scenarios").mkdir()
     (pytester.path / "scenarios" / "bad.yaml").write_text("scenarios: [{name: a}]\n")
     (pytester.path / "scenarios" / "good.yaml").write_text(GOOD)
@@ -115,7 +115,7 @@ def test_literal_key_in_a_scenario_header_is_rejected_without_echo(
     pytester: pytest.Pytester,
 ) -> None:
     secret = "sk-live-4f9e8d7c6b5a"
-    pytester.makefile(".yaml", tagsmoke="endpoint: http://127.0.0.1:9\n")
+    pytester.makefile(".yaml", tagsmoke="endpoint: http://127.0.0.1:9\npreset: reference\n")
     (pytester.path / "scenarios").mkdir()
     (pytester.path / "scenarios" / "bad.yaml").write_text(
         "request:\n  headers:\n    Authorization: Bearer " + secret + "\n" + GOOD
@@ -178,7 +178,7 @@ def test_profile_yaml_syntax_error(pytester: pytest.Pytester) -> None:
 
 
 def test_scenarios_pattern_matching_nothing(pytester: pytest.Pytester) -> None:
-    pytester.makefile(".yaml", tagsmoke="scenarios: ['smoke/*.yaml']\n")
+    pytester.makefile(".yaml", tagsmoke="scenarios: ['smoke/*.yaml']\npreset: reference\n")
     result = pytester.runpytest("--tagsmoke")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(

@@ -73,7 +73,7 @@ def test_exitfirst_stops_after_the_first_failure(
 def test_skipped_scenarios_are_not_sent(
     pytester: pytest.Pytester, tagsmoke_gateway: Gateway
 ) -> None:
-    pytester.makefile(".yaml", tagsmoke=f"endpoint: {tagsmoke_gateway.url}\n")
+    pytester.makefile(".yaml", tagsmoke=f"endpoint: {tagsmoke_gateway.url}\npreset: reference\n")
     pytester.mkdir("scenarios")
     (pytester.path / "scenarios" / "s.yaml").write_text(
         "scenarios:\n"

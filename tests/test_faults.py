@@ -185,7 +185,7 @@ def test_gateway_slower_than_the_request_timeout_is_a_setup_error(
 def test_production_is_refused_unless_allowed(
     pytester: pytest.Pytester, tagsmoke_gateway: ReferenceGateway
 ) -> None:
-    pytester.makefile(".yaml", tagsmoke=f"endpoint: {tagsmoke_gateway.url}\n")
+    pytester.makefile(".yaml", tagsmoke=f"endpoint: {tagsmoke_gateway.url}\npreset: reference\n")
     pytester.mkdir("scenarios")
     tags = json.dumps({**TAGS, "environment": "production"})
     (pytester.path / "scenarios" / "prod.yaml").write_text(
@@ -208,6 +208,7 @@ def test_production_host_is_refused(
         tagsmoke=textwrap.dedent(f"""\
         endpoint: {tagsmoke_gateway.url}
         production_hosts: ["127.0.0.*"]
+        preset: reference
         """),
     )
     pytester.mkdir("scenarios")

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 PROFILE = """\
 endpoint: {url}
+preset: reference
 policy:
   dimensions: [owner, environment, use_case, billing_unit]
   optional_dimensions: [charge_code]

@@ -55,7 +55,10 @@ scenarios:
 def _project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, body: str) -> None:
     shutil_demo = pytester.path / "scenarios"
     shutil_demo.mkdir(exist_ok=True)
-    pytester.makefile(".yaml", tagsmoke="credential: ${TAGSMOKE_API_KEY:-<API_KEY_PLACEHOLDER>}\n")
+    pytester.makefile(
+        ".yaml",
+        tagsmoke="credential: ${TAGSMOKE_API_KEY:-<API_KEY_PLACEHOLDER>}\npreset: reference\n",
+    )
     (shutil_demo / "identity.yaml").write_text(textwrap.dedent(body))
     monkeypatch.setenv("SEARCH_KEY", SEARCH_KEY)
     monkeypatch.setenv("SUPPORT_KEY", SUPPORT_KEY)

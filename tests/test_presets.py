@@ -22,7 +22,9 @@ import pytest
 import yaml
 
 from pytest_tagsmoke.errors import TagsmokeFileError
-from pytest_tagsmoke.logstore import open_log_store
+from pytest_tagsmoke.logstore.open_store import open_log_store
+from pytest_tagsmoke.logstore.settings import JsonlSettings
+from pytest_tagsmoke.policy import normalizer
 from pytest_tagsmoke.profile import PRESETS, Profile, load_profile
 from pytest_tagsmoke.scenario import Expectation, RequestSpec, Scenario
 from pytest_tagsmoke.send import build_request
@@ -106,7 +108,7 @@ def _fetch(profile: Profile, endpoint: str, lookup_id: str) -> dict[str, str | N
             endpoint=endpoint,
             base_dir=profile.base_dir,
             client=client,
-            policy=profile.policy,
+            normalize=normalizer(profile.policy),
         )
         found = store.fetch_many([lookup_id])
         store.close()
@@ -231,6 +233,7 @@ def test_litellm_logging_payload(tmp_path: Path, preset: str, store: str) -> Non
 
 def test_litellm_logging_payload_default_log_path(tmp_path: Path) -> None:
     profile = _profile(tmp_path, "preset: litellm-logging-payload\n")
+    assert isinstance(profile.log_store, JsonlSettings)
     assert profile.log_store.path == "litellm-log.jsonl"
     assert _sent(profile).json["metadata"]["spend_logs_metadata"] == EXPECTED
 

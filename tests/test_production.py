@@ -30,7 +30,7 @@ attach:
 
 
 def _load(
-    tmp_path: Path, scenario_yaml: str, profile_yaml: str = "endpoint: x\n"
+    tmp_path: Path, scenario_yaml: str, profile_yaml: str = "endpoint: x\npreset: reference\n"
 ) -> tuple[Scenario, Profile]:
     (tmp_path / "tagsmoke.yaml").write_text(profile_yaml)
     (tmp_path / "s.yaml").write_text(textwrap.dedent(scenario_yaml))
@@ -160,7 +160,7 @@ def test_normalized_host() -> None:
 def test_production_traffic_is_refused_end_to_end(
     pytester: pytest.Pytester, tagsmoke_gateway: ReferenceGateway, scenario_yaml: str
 ) -> None:
-    pytester.makefile(".yaml", tagsmoke=f"endpoint: {tagsmoke_gateway.url}\n")
+    pytester.makefile(".yaml", tagsmoke=f"endpoint: {tagsmoke_gateway.url}\npreset: reference\n")
     pytester.mkdir("scenarios")
     (pytester.path / "scenarios" / "prod.yaml").write_text(
         f"scenarios:\n  - name: production traffic\n    path: happy\n    {scenario_yaml}\n"
@@ -183,7 +183,8 @@ def test_production_host_is_refused_however_written(
     port = tagsmoke_gateway.url.rsplit(":", 1)[1]
     pytester.makefile(
         ".yaml",
-        tagsmoke=f"endpoint: http://localhost.:{port}\nproduction_hosts: [{json.dumps(pattern)}]\n",
+        tagsmoke=f"endpoint: http://localhost.:{port}\nproduction_hosts: [{json.dumps(pattern)}]\n"
+        "preset: reference\n",
     )
     pytester.mkdir("scenarios")
     (pytester.path / "scenarios" / "s.yaml").write_text(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from pytest_tagsmoke.logstore.settings import HttpSettings
 from pytest_tagsmoke.profile import PRESETS, load_profile
 from tests.helpers import REPO
 
@@ -61,4 +62,5 @@ def test_the_docs_example_loads(tmp_path: Path) -> None:
     profile = load_profile(path, {"TAGSMOKE_API_KEY": "k"})
     assert profile.endpoint == "http://127.0.0.1:8787"
     assert profile.attach_for("use_case").name == "x-tag-use-case"
+    assert isinstance(profile.log_store, HttpSettings)
     assert profile.log_store.record_url == "{endpoint}/logs/records?ids={correlation_ids}"

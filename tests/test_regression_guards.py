@@ -111,6 +111,7 @@ log_store:
     source_record: id
     request_target: request_target
 poll: {{timeout: 5, interval: 0.05, max_interval: 0.2}}
+preset: reference
 """,
     )
     (pytester.path / "scenarios").mkdir()

@@ -11,6 +11,7 @@ import pytest
 from pytest_tagsmoke.guard import find_amounts, scan_text
 from pytest_tagsmoke.logstore.http import MAX_BATCH_IDS, MAX_URL_LENGTH, HttpLogStore
 from pytest_tagsmoke.logstore.mapping import FieldMapper
+from pytest_tagsmoke.logstore.settings import HttpSettings
 from pytest_tagsmoke.profile import load_profile
 from pytest_tagsmoke.reference import ReferenceGateway
 from tests.helpers import AMOUNTS, write_many_scenarios
@@ -32,6 +33,7 @@ def test_2000_batched_scenarios_send_2000_requests_and_all_pass(
 
 def test_a_batch_is_split_by_url_length_and_by_id_count(demo: pytest.Pytester) -> None:
     profile = load_profile(demo.path / "tagsmoke.yaml").with_endpoint("http://127.0.0.1:9")
+    assert isinstance(profile.log_store, HttpSettings)
     mapper = FieldMapper(profile.log_store.fields, profile.policy.aliases)
     with httpx.Client() as client:
         store = HttpLogStore(profile.log_store, profile.endpoint, client, mapper)

@@ -23,7 +23,7 @@ TAGS = "{owner: team-search, environment: staging, use_case: semantic-search}"
 
 
 def _project(pytester: pytest.Pytester, url: str, scenarios: str) -> None:
-    pytester.makefile(".yaml", tagsmoke=f"endpoint: {url}\n")
+    pytester.makefile(".yaml", tagsmoke=f"endpoint: {url}\npreset: reference\n")
     (pytester.path / "scenarios").mkdir(exist_ok=True)
     (pytester.path / "scenarios" / "s.yaml").write_text(textwrap.dedent(scenarios))
 
@@ -162,6 +162,7 @@ def test_profile_in_pyproject(pytester: pytest.Pytester, tagsmoke_gateway: Gatew
         [tool.tagsmoke]
         endpoint = "{tagsmoke_gateway.url}"
         scenarios = ["smoke/*.yaml"]
+        preset = "reference"
         [tool.tagsmoke.policy]
         owners = {{team-search = "search-oncall"}}
         """

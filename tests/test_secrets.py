@@ -185,6 +185,7 @@ def test_key_in_a_log_store_url_query_is_never_shown(
         log_store:
           record_url: "{tagsmoke_gateway.url}/logs/records/{{correlation_id}}?code=${{LOG_CODE}}"
           counts_url: "{tagsmoke_gateway.url}/logs/buckets?code=${{LOG_CODE}}"
+        preset: reference
         """),
     )
     pytester.mkdir("scenarios")
@@ -204,7 +205,8 @@ def test_secret_header_of_a_scenario_is_redacted_everywhere(
     # A header whose name does not look secret, marked secret by the profile.
     pytester.makefile(
         ".yaml",
-        tagsmoke=f"endpoint: {tagsmoke_gateway.url}\nsecret_headers: [x-tenant-pass]\n",
+        tagsmoke=f"endpoint: {tagsmoke_gateway.url}\nsecret_headers: [x-tenant-pass]\n"
+        "preset: reference\n",
     )
     pytester.mkdir("scenarios")
     (pytester.path / "scenarios" / "s.yaml").write_text(
@@ -227,7 +229,7 @@ def test_secret_header_of_a_scenario_is_redacted_everywhere(
 def test_a_scenario_file_may_mark_its_own_secret_headers(
     pytester: pytest.Pytester, tagsmoke_gateway: ReferenceGateway
 ) -> None:
-    pytester.makefile(".yaml", tagsmoke=f"endpoint: {tagsmoke_gateway.url}\n")
+    pytester.makefile(".yaml", tagsmoke=f"endpoint: {tagsmoke_gateway.url}\npreset: reference\n")
     pytester.mkdir("scenarios")
     (pytester.path / "scenarios" / "s.yaml").write_text(
         textwrap.dedent(f"""\
@@ -264,7 +266,7 @@ def test_a_scenario_file_may_mark_its_own_secret_headers(
 def test_a_literal_key_in_a_value_of_the_wrong_type_is_not_echoed(
     pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str], content: str
 ) -> None:
-    pytester.makefile(".yaml", tagsmoke="endpoint: http://127.0.0.1:9\n")
+    pytester.makefile(".yaml", tagsmoke="endpoint: http://127.0.0.1:9\npreset: reference\n")
     pytester.mkdir("scenarios")
     (pytester.path / "scenarios" / "bad.yaml").write_text(content)
     result = pytester.runpytest("--tagsmoke", "--junitxml=out.xml")

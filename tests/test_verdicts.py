@@ -44,7 +44,9 @@ def _summary(root: Path) -> dict[str, Any]:
 
 
 def _scenarios(pytester: pytest.Pytester, url: str, body: str, profile: str = "") -> None:
-    pytester.makefile(".yaml", tagsmoke=f"endpoint: {url}\n" + textwrap.dedent(profile))
+    pytester.makefile(
+        ".yaml", tagsmoke=f"endpoint: {url}\npreset: reference\n" + textwrap.dedent(profile)
+    )
     pytester.mkdir("scenarios")
     (pytester.path / "scenarios" / "s.yaml").write_text(textwrap.dedent(body))
 
@@ -381,7 +383,10 @@ def test_a_malformed_jsonl_line_is_skipped_counted_and_reported(
     log = tmp_path / "requests.jsonl"
     log.write_text('{"correlation_id": "other", "tags": {}}\nthis is not JSON\n[1, 2]\n')
     _use_log_store(
-        demo.path, f"log_store:\n  kind: jsonl\n  path: {log}\n  id_field: correlation_id\n"
+        demo.path,
+        f"log_store:\n  kind: jsonl\n  path: {log}\n  id_field: correlation_id\n"
+        "  fields: {owner: tags.owner, environment: tags.environment, use_case: tags.use_case,"
+        " timestamp: received_at}\n",
     )
     with ReferenceGateway(tmp_path / "log.sqlite", jsonl_path=log) as gateway:
         result = demo.runpytest("--tagsmoke", f"--tagsmoke-endpoint={gateway.url}")

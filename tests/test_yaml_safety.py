@@ -84,7 +84,7 @@ def test_self_referring_alias_and_deep_nesting_are_errors(tmp_path: Path) -> Non
 def test_alias_bomb_does_not_hang_validate_or_the_run(
     pytester: pytest.Pytester, tagsmoke_gateway: ReferenceGateway
 ) -> None:
-    pytester.makefile(".yaml", tagsmoke=f"endpoint: {tagsmoke_gateway.url}\n")
+    pytester.makefile(".yaml", tagsmoke=f"endpoint: {tagsmoke_gateway.url}\npreset: reference\n")
     pytester.mkdir("scenarios")
     (pytester.path / "scenarios" / "bomb.yaml").write_text(alias_bomb() + "scenarios: []\n")
     validate = pytester.run("tagsmoke", "validate", "scenarios", timeout=HANG_GUARD)
@@ -96,7 +96,9 @@ def test_alias_bomb_does_not_hang_validate_or_the_run(
 
 
 def test_alias_bomb_in_the_profile_is_a_usage_error(pytester: pytest.Pytester) -> None:
-    pytester.makefile(".yaml", tagsmoke=alias_bomb() + "endpoint: http://127.0.0.1:9\n")
+    pytester.makefile(
+        ".yaml", tagsmoke=alias_bomb() + "endpoint: http://127.0.0.1:9\npreset: reference\n"
+    )
     run = pytester.runpytest_subprocess("--tagsmoke", timeout=HANG_GUARD)
     assert run.ret == pytest.ExitCode.USAGE_ERROR
     run.stderr.fnmatch_lines([f"*tagsmoke.yaml:{_bomb_line()}:5: YAML aliases here expand*"])
@@ -136,7 +138,7 @@ def test_second_endpoint_in_a_profile_is_an_error_naming_both_lines(
 def test_second_tags_in_a_scenario_is_an_error_naming_both_lines(
     pytester: pytest.Pytester,
 ) -> None:
-    pytester.makefile(".yaml", tagsmoke="endpoint: http://127.0.0.1:9\n")
+    pytester.makefile(".yaml", tagsmoke="endpoint: http://127.0.0.1:9\npreset: reference\n")
     pytester.mkdir("scenarios")
     (pytester.path / "scenarios" / "s.yaml").write_text(
         textwrap.dedent("""\
@@ -163,7 +165,7 @@ def test_merge_keys_may_be_overridden(tmp_path: Path) -> None:
 
 # -- encodings --------------------------------------------------------------------------------
 def test_a_file_that_is_not_utf8_gets_a_line_and_column(pytester: pytest.Pytester) -> None:
-    pytester.makefile(".yaml", tagsmoke="endpoint: http://127.0.0.1:9\n")
+    pytester.makefile(".yaml", tagsmoke="endpoint: http://127.0.0.1:9\npreset: reference\n")
     pytester.mkdir("scenarios")
     (pytester.path / "scenarios" / "latin1.yaml").write_bytes(
         "scenarios:\n  - name: caf\u00e9\n    path: happy\n".encode("latin-1")

@@ -11,9 +11,6 @@ PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 from __future__ import annotations
 
 import hashlib
-import re
-import sqlite3
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_tagsmoke.audit.census import Group
@@ -25,9 +22,17 @@ from pytest_tagsmoke.audit.sql_query import (
     parse_fields,
     table_expression,
 )
+from pytest_tagsmoke.logstore.sql_connect import (
+    PostgresConnection,
+    SqlConnectError,
+    SqliteConnection,
+    sqlite_path,
+)
 
 if TYPE_CHECKING:
+    import sqlite3
     from collections.abc import Sequence
+    from pathlib import Path
 
     from pytest_tagsmoke.audit.config import SourceConfig, Window
     from pytest_tagsmoke.audit.sample import Stratum
@@ -71,18 +76,25 @@ class SqlCensus:
         self.query = build_query(config, window, seed, dimensions or read_dimensions(config))
         self.notes = ReadNotes(engine=self.dialect)
         url = config.url or ""
-        if url.startswith("sqlite:///"):
-            path = Path(url[len("sqlite:///") :])
-            path = path if path.is_absolute() else base_dir / path
-            if not path.is_file():
-                raise AuditStoreError(f"SQLite log store {path}: no such file")
-            self._db: _Database = _SQLite(path)
-        else:
-            self._db = _Postgres(url)
+        try:
+            if url.startswith("sqlite:///"):
+                path = sqlite_path(url, base_dir)
+                if not path.is_file():
+                    raise AuditStoreError(f"SQLite log store {path}: no such file")
+                self._db: SqliteConnection | PostgresConnection = SqliteConnection(
+                    path, eager=True, prepare=_prepare_sqlite
+                )
+            else:
+                self._db = PostgresConnection(url, eager=True, label="store")
+        except SqlConnectError as exc:
+            raise AuditStoreError(str(exc)) from None
 
     def _rows(self, sql: str) -> list[tuple[Any, ...]]:
         self.notes.queries.append(sql)
-        rows = self._db.rows(sql)
+        try:
+            rows = self._db.rows(sql)
+        except SqlConnectError as exc:
+            raise AuditStoreError(str(exc)) from None
         self.notes.rows_fetched += len(rows)
         return rows
 
@@ -120,73 +132,8 @@ class SqlCensus:
         self._db.close()
 
 
-class _Database:
-    def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        raise NotImplementedError
-
-
-class _SQLite(_Database):
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        try:
-            # Read-only: the audit never writes to a gateway's log store.
-            self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        except sqlite3.Error as exc:
-            raise AuditStoreError(f"SQLite log store {path}: {exc}") from None
-        # The sample key is an MD5, as in PostgreSQL and the analytical engines.
-        self._conn.create_function("md5", 1, _md5, deterministic=True)
-        # GROUP BY sorts in SQLite (it has no hash aggregate): let the sorter use two cores.
-        self._conn.execute("PRAGMA threads = 2")
-
-    def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        try:
-            return self._conn.execute(sql).fetchall()
-        except sqlite3.Error as exc:
-            raise AuditStoreError(f"SQLite log store {self._path}: {exc}") from None
-
-    def close(self) -> None:
-        self._conn.close()
-
-
-class _Postgres(_Database):
-    def __init__(self, url: str) -> None:
-        try:
-            import psycopg
-        except ImportError:
-            raise AuditStoreError(
-                "a postgresql:// store needs psycopg: pip install 'pytest-tagsmoke[postgres]'"
-            ) from None
-        try:
-            self._conn = psycopg.connect(url, autocommit=True, connect_timeout=5)
-            self._conn.read_only = True
-        # Any error of the driver's (not only psycopg.Error: under pytester, psycopg may be
-        # imported twice in one process, and its C half raises the first import's classes).
-        except Exception as exc:
-            raise AuditStoreError(_pg_message(exc)) from None
-
-    def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        try:
-            with self._conn.cursor() as cursor:
-                cursor.execute(sql.encode("utf-8"))
-                return list(cursor.fetchall())
-        except Exception as exc:  # the driver's errors, as above
-            raise AuditStoreError(_pg_message(exc)) from None
-
-    def close(self) -> None:
-        self._conn.close()
-
-
-def _pg_message(exc: Exception) -> str:
-    # The driver's message may quote the URL: say only what kind of error it was.
-    # A password quoted there is cut at the URL's "@" (the front ends also scrub every
-    # known secret, in case the driver shortened or re-quoted it).
-    first = str(exc).splitlines()[0] if str(exc) else ""
-    shown = _PASSWORD.sub(r"\g<user>***", first)
-    return f"PostgreSQL store: {type(exc).__name__}: {shown}"
-
-
-#: ``scheme://user:password@`` in free text: the password, also when the text cuts it short.
-_PASSWORD = re.compile(r"(?P<user>://[^\s:/@\"']*:)[^\s@\"'/]*(?=@|…|[\"'\s]|$)")
+def _prepare_sqlite(connection: sqlite3.Connection) -> None:
+    # The sample key is an MD5, as in PostgreSQL and the analytical engines.
+    connection.create_function("md5", 1, _md5, deterministic=True)
+    # GROUP BY sorts in SQLite (it has no hash aggregate): let the sorter use two cores.
+    connection.execute("PRAGMA threads = 2")

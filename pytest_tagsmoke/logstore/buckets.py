@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from pytest_tagsmoke.logstore import LogRecord, LogStore
+    from pytest_tagsmoke.logstore.base import LogRecord, LogStore, TimeWindow
 
 
 class RenamedBuckets:
@@ -49,6 +49,10 @@ class RenamedBuckets:
 
     def list_records(self) -> Sequence[LogRecord] | None:
         records = self._store.list_records()
+        return None if records is None else [self._record(r) for r in records]
+
+    def records_in(self, window: TimeWindow) -> Sequence[LogRecord] | None:
+        records = self._store.records_in(window)
         return None if records is None else [self._record(r) for r in records]
 
     def close(self) -> None:

@@ -15,13 +15,14 @@ import httpx
 import jmespath
 
 from pytest_tagsmoke._redact import join_url, redact_url
-from pytest_tagsmoke.logstore import LogRecord, LogStoreError
+from pytest_tagsmoke.logstore.base import LogRecord, LogStoreError
 from pytest_tagsmoke.logstore.bounded import AnswerTooLarge, loads, too_large
-from pytest_tagsmoke.logstore.mapping import scalar
+from pytest_tagsmoke.logstore.matching import IdMatcher
 
 if TYPE_CHECKING:
+    from pytest_tagsmoke.logstore.base import TimeWindow
     from pytest_tagsmoke.logstore.mapping import FieldMapper
-    from pytest_tagsmoke.profile import LogStoreConfig
+    from pytest_tagsmoke.logstore.settings import HttpSettings
 
 IDS = "{correlation_ids}"
 MAX_PAGES = 20
@@ -51,7 +52,7 @@ class HttpLogStore:
 
     def __init__(
         self,
-        config: LogStoreConfig,
+        config: HttpSettings,
         endpoint: str,
         client: httpx.Client,
         mapper: FieldMapper,
@@ -62,7 +63,7 @@ class HttpLogStore:
         self._config = config
         self._endpoint = endpoint
         self._client = client
-        self._mapper = mapper
+        self._matcher = IdMatcher(mapper, config.id_field)
         self._headers = dict(config.headers)
         self._auth: httpx.Auth | None = None
         if "bearer" in config.auth:
@@ -71,10 +72,9 @@ class HttpLogStore:
             user, _, password = config.auth["basic"].partition(":")
             self._auth = httpx.BasicAuth(user, password)
         self._record_path = jmespath.compile(config.record_path) if config.record_path else None
-        self._id_field = jmespath.compile(config.id_field) if config.id_field else None
         self._counts_path = jmespath.compile(config.counts_path) if config.counts_path else None
         templates = json.dumps([config.record_url, config.query, config.body])
-        self._batched = IDS in templates and self._id_field is not None
+        self._batched = IDS in templates and self._matcher.by_field
         self._concurrency = max(1, concurrency)
         self._pool: ThreadPoolExecutor | None = None
         self._cursor = 0  # where :meth:`probe`'s rotating window starts
@@ -206,35 +206,13 @@ class HttpLogStore:
             )
             if not records or (total is not None and page >= int(total)):
                 break
-            if self._id_field is not None and set(ids) <= self._ids_in(found):
+            if self._matcher.by_field and set(ids) <= {self._matcher.id_of(r) for r in found}:
                 break
             page += 1
         return found
 
-    def _ids_in(self, records: Sequence[Mapping[str, Any]]) -> set[str]:
-        assert self._id_field is not None
-        return {scalar(self._id_field.search(r)) or "" for r in records}
-
-    def _match(
-        self, ids: Sequence[str], records: Sequence[Mapping[str, Any]]
-    ) -> dict[str, LogRecord]:
-        if self._id_field is None:
-            # The query was for one id: everything it answered is that id's.
-            if not records:
-                return {}
-            return {ids[0]: LogRecord(self._mapper.map(records[0]), count=len(records))}
-        wanted = set(ids)
-        matched: dict[str, list[Mapping[str, Any]]] = {}
-        for record in records:
-            key = scalar(self._id_field.search(record))
-            if key in wanted and key is not None:
-                matched.setdefault(key, []).append(record)
-        return {
-            key: LogRecord(self._mapper.map(rs[0]), count=len(rs)) for key, rs in matched.items()
-        }
-
     def _fetch(self, ids: Sequence[str]) -> dict[str, LogRecord]:
-        return self._match(ids, self._query(ids))
+        return self._matcher.match(self._query(ids), ids)
 
     def _run(self, queries: Sequence[Sequence[str]]) -> dict[str, LogRecord]:
         """Every query, ``concurrency`` at a time; a store error in any of them is raised
@@ -309,6 +287,9 @@ class HttpLogStore:
 
     def list_records(self) -> None:
         """An HTTP store is asked for ids, never listed whole."""
+
+    def records_in(self, window: TimeWindow) -> None:
+        """A window is the audit's to scan (``audit.source``: pages of a listing API)."""
 
     def close(self) -> None:
         """Stop the polling threads; the HTTP client belongs to the run."""

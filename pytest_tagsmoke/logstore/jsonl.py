@@ -11,31 +11,31 @@ PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 
 from __future__ import annotations
 
+import datetime as dt
 import glob
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jmespath
-
-from pytest_tagsmoke.logstore import LogRecord, LogStoreError
+from pytest_tagsmoke.logstore.base import LogRecord, LogStoreError
 from pytest_tagsmoke.logstore.bounded import AnswerTooLarge, loads
-from pytest_tagsmoke.logstore.mapping import scalar
+from pytest_tagsmoke.logstore.matching import IdMatcher
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from pytest_tagsmoke.logstore.base import TimeWindow
     from pytest_tagsmoke.logstore.mapping import FieldMapper
-    from pytest_tagsmoke.profile import LogStoreConfig
+    from pytest_tagsmoke.logstore.settings import JsonlSettings
 
 
 class JsonlLogStore:
-    def __init__(self, config: LogStoreConfig, base_dir: Path, mapper: FieldMapper) -> None:
+    def __init__(self, config: JsonlSettings, base_dir: Path, mapper: FieldMapper) -> None:
         if not config.path:
             raise LogStoreError("the jsonl log store needs log_store.path")
         self._pattern = str(base_dir / config.path)
         self._mapper = mapper
-        self._id_field = jmespath.compile(config.id_field or "correlation_id")
+        self._matcher = IdMatcher(mapper, config.id_field or "correlation_id")
         self._offsets: dict[Path, int] = {}
         self._lines: dict[Path, int] = {}
         self._max_depth = config.max_answer_depth
@@ -87,14 +87,11 @@ class JsonlLogStore:
         if not isinstance(document, dict):
             self.skipped.append(f"{where}: the log line is not a JSON object")
             return
-        key = scalar(self._id_field.search(document))
-        record = LogRecord(self._mapper.map(document))
+        values = self._mapper.map(document)
+        key = self._matcher.id_of(document)
         if key is not None:
-            first = self._records.get(key)
-            self._records[key] = (
-                record if first is None else LogRecord(first.values, count=first.count + 1)
-            )
-        self._distinct[tuple(record.values.items())] += 1
+            self._matcher.add(self._records, key, document, values)
+        self._distinct[tuple(values.items())] += 1
 
     def fetch_many(self, correlation_ids: Sequence[str]) -> dict[str, LogRecord]:
         self._poll()
@@ -120,5 +117,25 @@ class JsonlLogStore:
         self._poll()
         return [LogRecord(dict(values), count=n) for values, n in self._distinct.items()]
 
+    def records_in(self, window: TimeWindow) -> list[LogRecord]:
+        """The records whose ``timestamp`` field falls in ``window`` (ISO 8601; one without
+        a timestamp it can read is in every window), equal ones together."""
+        self._poll()
+        return [
+            LogRecord(dict(values), count=n)
+            for values, n in self._distinct.items()
+            if _in_window(dict(values).get("timestamp"), window)
+        ]
+
     def close(self) -> None:
         """Files are opened per poll; nothing stays open."""
+
+
+def _in_window(timestamp: str | None, window: TimeWindow) -> bool:
+    try:
+        moment = dt.datetime.fromisoformat((timestamp or "").strip().replace("Z", "+00:00"))
+    except ValueError:
+        return True
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return window.since <= moment < window.until

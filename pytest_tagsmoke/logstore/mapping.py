@@ -10,6 +10,7 @@ PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -17,8 +18,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import jmespath
 import jmespath.parser
 
+from pytest_tagsmoke.policy import normalized
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 
 Decode = Literal["json", "tags", "headers"]
@@ -83,14 +86,18 @@ def _decode(value: Any, how: Decode) -> Any:
 
 
 class FieldMapper:
-    """Applies a profile's field mapping to records; ``aliases`` normalize where asked."""
+    """Applies a profile's field mapping to records. A field marked ``normalize`` is passed
+    to the policy's normalization: ``normalize`` (dimension, value) -> approved value, or
+    the policy's aliases (normalized by :func:`pytest_tagsmoke.policy.normalized`)."""
 
     def __init__(
         self,
         fields: Mapping[str, FieldSpec],
-        aliases: Mapping[str, Mapping[str, str]] | None = None,
+        normalize: Callable[[str, str], str] | Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
-        self._aliases = aliases or {}
+        if normalize is None or not callable(normalize):
+            normalize = functools.partial(normalized, normalize or {})
+        self._normalize: Callable[[str, str], str] = normalize
         self._fields: list[
             tuple[str, FieldSpec, jmespath.parser.ParsedResult, jmespath.parser.ParsedResult | None]
         ] = []
@@ -122,6 +129,6 @@ class FieldMapper:
                 value = then.search(value) if isinstance(value, (dict, list)) else None
             text = scalar(value)
             if spec.normalize and text is not None:
-                text = self._aliases.get(name, {}).get(text, text)
+                text = self._normalize(name, text)
             values[name] = text
         return values
