@@ -172,7 +172,7 @@ _SIGN_LITERALS = ("$", "€", "£", "¥", "₹", "\\u20ac", "\\u00a3", "\\u00a5"
 #: one pattern each, so that the regex engine jumps from one ``:`` to the next. A value with
 #: a currency sign (``"cost": "$3"``) is left to the sign check.
 _VALUES_AFTER_KEY = (re.compile(r":[ \t]*[\"']?[-+]?\d"), re.compile(r"=[ \t]*[\"']?[-+]?\d"))
-#: No amount spans this separator of JSON fields (nor a line end): text is cut there.
+#: No amount spans this separator of JSON fields, nor a line end: text is cut there.
 _FIELD_BREAK = '", "'
 
 
@@ -192,7 +192,7 @@ def _places(text: str, literal: str) -> list[int]:
     found, index = [], text.find(literal)
     while index != -1:
         found.append(index)
-        index = text.find(literal, index + 1)
+        index = text.find(literal, index + len(literal))
     return found
 
 
@@ -252,6 +252,13 @@ def _number_under_price_key(text: str) -> bool:
     return False
 
 
+def distinct_pieces(text: str) -> str:
+    """``text`` cut at its JSON field separators (at its line ends when it has none), each
+    distinct piece once, joined again by that separator: no amount spans it."""
+    separator = _FIELD_BREAK if _FIELD_BREAK in text else "\n"
+    return separator.join(set(text.split(separator)))
+
+
 def may_hold_amounts(text: str) -> bool:
     """False when ``text`` surely holds no amount; True when :func:`find_amounts` must look.
 
@@ -261,8 +268,7 @@ def may_hold_amounts(text: str) -> bool:
     line end, so the text is cut there and each distinct piece is looked at once: 5,000
     smoke records share their keys and most values.
     """
-    separator = _FIELD_BREAK if _FIELD_BREAK in text else "\n"
-    pieces = "\n".join(set(text.split(separator)))
+    pieces = distinct_pieces(text)
     lowered = _lower(pieces)
     return (
         _sign_near_number(pieces, lowered)
