@@ -40,7 +40,6 @@ _TRIGGER = re.compile(
 _CODE_LETTERS = frozenset(code.lower() for code in _CODES) - {"usd", "eur"}
 _ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
 _NUMBER_AFTER = re.compile(rf"[ \t]?(?:{_SIGN}[ \t]?)?\d[\d.,]*")
-_WORD_AFTER = re.compile(r"[\w-]*")
 _CURRENCY_WORD = re.compile(r"(?:dollars?|cents?|euros?)\b")
 _KEY_VALUE = re.compile(rf"[\"']?[ \t]*[:=][ \t]*[\"']?(?P<value>[-+]?(?:{_SIGN}[ \t]?)?\d[\d.,]*)")
 _DIGITS = frozenset("0123456789")
@@ -114,7 +113,6 @@ def find_amounts(text: str) -> list[tuple[int, int, str]]:
         start, end = match.span()
         word = text[start:end]
         position = end
-        before = text[start - 1] if start > 0 else " "
         if word[0] in "$€£¥₹\\":  # a sign: "$0.02", "1,20 €"
             after = _NUMBER_AFTER.match(text, end)
             number = None if after else _number_before(text, start)
@@ -122,7 +120,8 @@ def find_amounts(text: str) -> list[tuple[int, int, str]]:
                 position = after.end() if after else end
                 found.append((start if after else number or 0, position, "a currency amount"))
             continue
-        if word in _CODES and not _is_word_char(before):  # "USD 3", "0.02 USD"
+        joined = start > 0 and _is_word_char(text[start - 1])
+        if word in _CODES and not joined:  # "USD 3", "0.02 USD"
             after = _NUMBER_AFTER.match(text, end)
             number = _number_before(text, start)
             closed = end == len(text) or not _is_word_char(text[end])
@@ -133,8 +132,8 @@ def find_amounts(text: str) -> list[tuple[int, int, str]]:
         if word.lower() in _CODE_LETTERS:
             continue  # "aud" of "audit", "cad" of a hex id: no currency, and no price word
         currency_word = _CURRENCY_WORD.match(lowered, start)
-        if currency_word is not None and not (before.isalpha() or before in "_-"):
-            number = _number_before(text, start)  # "12 dollars"
+        if currency_word is not None:
+            number = _number_before(text, start)  # "12 dollars" (not "a12 dollars", "x_cents")
             if number is not None:
                 position = currency_word.end()
                 found.append((number, position, "a currency amount"))
@@ -143,8 +142,9 @@ def find_amounts(text: str) -> list[tuple[int, int, str]]:
         key_start = start
         while key_start > 0 and _is_word_char(text[key_start - 1]):
             key_start -= 1
-        rest = _WORD_AFTER.match(text, end)
-        key_end = rest.end() if rest else end
+        key_end = end
+        while key_end < len(text) and _is_word_char(text[key_end]):
+            key_end += 1
         position = key_end
         if is_price_key(text[key_start:key_end]):
             value = _KEY_VALUE.match(text, key_end)
@@ -155,11 +155,8 @@ def find_amounts(text: str) -> list[tuple[int, int, str]]:
 
 def withhold_amounts(text: str) -> str:
     """``text`` with every amount replaced (for terminal and JUnit text)."""
-    found = find_amounts(text)
-    if not found:
-        return text
     parts, last = [], 0
-    for start, end, _kind_name in found:
+    for start, end, _kind_name in find_amounts(text):
         parts += [text[last:start], WITHHELD]
         last = end
     parts.append(text[last:])
@@ -226,12 +223,7 @@ def _currency_word_after_number(text: str, lowered: str) -> bool:
     """A currency word after a number (``12 dollars``)."""
     for word in ("dollar", "cent", "euro"):
         for start in _places(lowered, word):
-            before = text[start - 1] if start > 0 else " "
-            if (
-                _CURRENCY_WORD.match(lowered, start)
-                and not (before.isalpha() or before in "_-")
-                and _number_before(text, start) is not None
-            ):
+            if _CURRENCY_WORD.match(lowered, start) and _number_before(text, start) is not None:
                 return True
     return False
 
@@ -280,11 +272,8 @@ def may_hold_amounts(text: str) -> bool:
 
 def scan_text(path: Path, text: str) -> list[PricingClaim]:
     """Every amount in ``text`` (the content of ``path``), with its line number."""
-    found = find_amounts(text)
-    if not found:
-        return []
     claims, line, last = [], 1, 0
-    for start, _end, kind in found:
+    for start, _end, kind in find_amounts(text):
         line += text.count("\n", last, start)
         last = start
         claims.append(PricingClaim(path, line, kind))

@@ -79,6 +79,11 @@ SPANS: dict[str, list[tuple[int, int, str]]] = {
     # positions stay those of the text when lower-casing would lengthen it (İ -> i̇)
     "\u0130 cost: 5": [(8, 9, "a number under 'cost'")],
     "\u0130\u0130 $5": [(3, 5, CURRENCY)],
+    # the word at the very end of the text is judged too
+    "$5 and the price": [(0, 2, CURRENCY)],
+    "cost: 5x": [(6, 7, "a number under 'cost'")],
+    "5 $ x7": [(0, 3, CURRENCY)],
+    "5$ x": [(0, 2, CURRENCY)],
 }
 
 #: Texts with FinOps words, currency letters or numbers, but no amount.
@@ -124,6 +129,12 @@ def test_near_misses_are_no_amounts_and_need_no_full_scan(text: str) -> None:
     assert find_amounts(text) == []
     assert may_hold_amounts(text) is False
     assert withhold_amounts(text) == text
+
+
+@pytest.mark.parametrize("text", NO_AMOUNT)
+def test_near_misses_next_to_an_amount_stay_no_amounts(text: str) -> None:
+    # the full scan runs here (the amount after the near miss lets it), and reports only $1
+    assert find_amounts(f"{text} | $1") == [(len(text) + 3, len(text) + 5, CURRENCY)]
 
 
 @pytest.mark.parametrize("text", AMOUNTS)
