@@ -178,6 +178,7 @@ def test_claims_count_lines_from_one() -> None:
     assert str(claims[2]) == "summary.md:4: a number under 'cost'"
     assert claims[0] == PricingClaim(Path("out/summary.md"), 1, CURRENCY)
     assert scan_text(Path("x"), "clean: 1\n") == []
+    assert [c.line for c in scan_text(Path("x"), "\n\n$1")] == [3]  # a text that opens with \n
 
 
 def test_scan_reads_every_file_and_replaces_bytes_that_are_not_utf8(tmp_path: Path) -> None:
