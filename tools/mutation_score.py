@@ -55,6 +55,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     ),
     # pricing guard
     "pytest_tagsmoke/guard.py": (
+        "tests/test_guard_amounts.py",
         "tests/test_guard.py",
         "tests/test_artifacts.py::test_pricing_guard_scans_text",
         "tests/test_artifacts.py::test_planted_price_makes_the_guard_fail_the_run",
