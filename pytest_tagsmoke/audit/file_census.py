@@ -25,10 +25,10 @@ from pytest_tagsmoke.audit.stream_census import StreamCensus, simple_path
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-    from pytest_tagsmoke.audit.census import Group
-    from pytest_tagsmoke.audit.config import SourceConfig
+    from pytest_tagsmoke.audit.groups import Group
     from pytest_tagsmoke.audit.sample import Stratum
     from pytest_tagsmoke.audit.source import CensusSource, Reading
+    from pytest_tagsmoke.audit.source_config import SourceConfig
 
 MALFORMED_EXAMPLES = 5
 DUCKDB_MEMORY_LIMIT = "256MB"

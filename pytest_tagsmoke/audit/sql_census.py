@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
-from pytest_tagsmoke.audit.census import Group
-from pytest_tagsmoke.audit.config import read_dimensions
+from pytest_tagsmoke.audit.groups import Group
 from pytest_tagsmoke.audit.source import AuditStoreError, ReadNotes
+from pytest_tagsmoke.audit.source_config import read_dimensions
 from pytest_tagsmoke.audit.sql_query import (
     CensusQuery,
     QueryError,
@@ -32,8 +32,9 @@ from pytest_tagsmoke.audit.sqlite_census import sqlite_census_rows
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from pytest_tagsmoke.audit.config import SourceConfig, Window
     from pytest_tagsmoke.audit.sample import Stratum
+    from pytest_tagsmoke.audit.source_config import SourceConfig
+    from pytest_tagsmoke.audit.window import Window
 
 
 def dialect_of(config: SourceConfig) -> str:

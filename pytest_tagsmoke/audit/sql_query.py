@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING
 import sqlglot
 from sqlglot import exp
 
-from pytest_tagsmoke.audit.census import NO_SERVICE
-from pytest_tagsmoke.audit.config import TOKEN_FIELD, iso
+from pytest_tagsmoke.audit.groups import NO_SERVICE
+from pytest_tagsmoke.audit.source_config import TOKEN_FIELD
+from pytest_tagsmoke.audit.window import iso
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from pytest_tagsmoke.audit.config import Window
     from pytest_tagsmoke.audit.sample import Stratum
+    from pytest_tagsmoke.audit.window import Window
 
 #: Grouped text fields, in the order the census query returns them (then day, traced).
 GROUP_TEXT = ("service", "request_class")

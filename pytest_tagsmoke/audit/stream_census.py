@@ -15,15 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 import jmespath
 
-from pytest_tagsmoke.audit.census import NO_SERVICE, Group
-from pytest_tagsmoke.audit.config import TOKEN_FIELD, iso, read_dimensions
+from pytest_tagsmoke.audit.groups import NO_SERVICE, Group
+from pytest_tagsmoke.audit.source_config import TOKEN_FIELD, read_dimensions
+from pytest_tagsmoke.audit.window import iso
 from pytest_tagsmoke.logstore.mapping import scalar
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
 
-    from pytest_tagsmoke.audit.config import SourceConfig, Window
     from pytest_tagsmoke.audit.sample import Stratum
+    from pytest_tagsmoke.audit.source_config import SourceConfig
+    from pytest_tagsmoke.audit.window import Window
 
 SIMPLE_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 #: The fields the loop reads by name, mapped or not.
