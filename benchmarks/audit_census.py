@@ -8,7 +8,8 @@ same code path as ``tagsmoke audit`` (:func:`pytest_tagsmoke.audit.run.run_audit
 script prints the figures: census time and whole audit time (census + sample), each as
 wall-clock and as CPU time of the child process (all its threads, DuckDB's included;
 PostgreSQL's server work is not in it), rows fetched, peak memory (max RSS). On a shared
-machine judge by CPU time: wall-clock time grows with the load average printed beside it. ``--grow`` repeats the JSONL streaming and DuckDB censuses over
+machine judge by CPU time: wall-clock time grows with the load average printed beside it.
+``--grow`` repeats the JSONL streaming and DuckDB censuses over
 larger files to show memory staying flat. Targets (issue #13, 2-core machine): SQL census
 ≤ 2 s with at most a few thousand rows fetched; JSONL ≤ 2.5 s and ≤ 400 MB with DuckDB,
 ≤ 12 s and ≤ 150 MB streaming.
@@ -204,7 +205,8 @@ def show(label: str, figures: dict[str, Any]) -> None:
     print(
         f"| {label} | {figures['records']:,} | {figures['census_s']:.2f} | "
         f"{figures['census_cpu']:.2f} | {os.getloadavg()[0]:.1f} | "
-        f"{figures['audit_s']:.2f} | {figures['audit_cpu']:.2f} | {figures['census_rows']:,} | {figures['audit_rows']:,} | "
+        f"{figures['audit_s']:.2f} | {figures['audit_cpu']:.2f} | "
+        f"{figures['census_rows']:,} | {figures['audit_rows']:,} | "
         f"{figures['peak_mb']:.0f} |",
         flush=True,
     )
