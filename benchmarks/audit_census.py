@@ -1,18 +1,18 @@
 """Audit census speed and memory: 1,000,000 records in SQLite, PostgreSQL and JSONL.
 
     python benchmarks/audit_census.py [--records 1000000] [--grow 2000000,4000000]
-        [--skip-postgres] [--keep DIR]
+        [--skip-sqlite] [--skip-postgres] [--skip-jsonl] [--keep DIR] [--keep-postgres]
 
 Each census runs in a fresh child process (so its peak memory is its own), through the
 same code path as ``tagsmoke audit`` (:func:`pytest_tagsmoke.audit.run.run_audit`), and the
 script prints the figures: census time and whole audit time (census + sample), each as
-wall-clock and as CPU time of the child process (all its threads, DuckDB's included;
-PostgreSQL's server work is not in it), rows fetched, peak memory (max RSS). On a shared
-machine judge by CPU time: wall-clock time grows with the load average printed beside it.
-``--grow`` repeats the JSONL streaming and DuckDB censuses over
-larger files to show memory staying flat. Targets (issue #13, 2-core machine): SQL census
-≤ 2 s with at most a few thousand rows fetched; JSONL ≤ 2.5 s and ≤ 400 MB with DuckDB,
-≤ 12 s and ≤ 150 MB streaming.
+wall-clock and as CPU time of the child process (all its threads, DuckDB's included; for
+PostgreSQL, plus the CPU time of the server process that ran the census query), rows
+fetched, peak memory (max RSS). On a shared machine judge by CPU time: wall-clock time
+grows with the load average printed beside it. ``--grow`` repeats the JSONL streaming and
+DuckDB censuses over larger files to show memory staying flat. Targets (issue #13, 2-core
+machine): SQL census ≤ 2 s with at most a few thousand rows fetched; JSONL ≤ 2.5 s and
+≤ 400 MB with DuckDB, ≤ 12 s and ≤ 150 MB streaming.
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ SOURCES = {
 }
 
 CHILD = """
-import json, resource, sys, time
+import json, os, resource, sys, time
 from pathlib import Path
 from pytest_tagsmoke.audit.run import load, run_audit
 from pytest_tagsmoke.audit.source import Reading, open_source
@@ -166,12 +166,22 @@ import datetime as dt
 profile, config = load(Path(sys.argv[1]))
 window = config.window(dt.datetime.now(dt.timezone.utc))
 reading = Reading(window, config.seed, production_values(profile.policy), 30)
+
+def server_cpu(source):
+    # CPU seconds of the PostgreSQL backend serving the census (same machine), else 0.
+    try:  # the connection wrapper is private: a benchmark may look, the code may not
+        pid = source._db.rows("SELECT pg_backend_pid()")[0][0]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except Exception:
+        return 0.0
 start = time.perf_counter()
 cpu = time.process_time()
 source = open_source(config.source, reading, profile.base_dir)
+server = server_cpu(source)
 groups = source.groups()
 census_s = time.perf_counter() - start
-census_cpu = time.process_time() - cpu
+census_cpu = time.process_time() - cpu + server_cpu(source) - server
 records = sum(g.records for g in groups)
 rows = source.notes.rows_fetched
 source.close()
@@ -216,7 +226,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--grow", default="", help="comma-separated larger JSONL sizes")
+    parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-jsonl", action="store_true")
     parser.add_argument("--skip-sql", action="store_true", help="JSONL only")
     parser.add_argument(
         "--keep-postgres", action="store_true", help="reuse the table of an earlier run"
@@ -235,7 +247,7 @@ def main() -> int:
         "audit rows fetched | peak memory (MB) |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    if not args.skip_sql:
+    if not args.skip_sql and not args.skip_sqlite:
         if not (folder / "bench.sqlite").exists():
             write_sqlite(folder / "bench.sqlite", args.records)
         show("SQLite", measure(folder, "sqlite"))
@@ -243,7 +255,8 @@ def main() -> int:
         if not args.keep_postgres:
             write_postgres(args.records)
         show("PostgreSQL", measure(folder, "postgres"))
-    sizes = [args.records, *(int(s) for s in args.grow.split(",") if s)]
+    sizes = [] if args.skip_jsonl else [args.records]
+    sizes += [int(s) for s in args.grow.split(",") if s]
     for size in sizes:
         file = f"bench-{size}.jsonl"
         if not (folder / file).exists():
