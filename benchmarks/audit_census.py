@@ -1,15 +1,18 @@
 """Audit census speed and memory: 1,000,000 records in SQLite, PostgreSQL and JSONL.
 
     python benchmarks/audit_census.py [--records 1000000] [--grow 2000000,4000000]
-        [--skip-postgres] [--keep DIR]
+        [--skip-sqlite] [--skip-postgres] [--skip-jsonl] [--keep DIR] [--keep-postgres]
 
 Each census runs in a fresh child process (so its peak memory is its own), through the
 same code path as ``tagsmoke audit`` (:func:`pytest_tagsmoke.audit.run.run_audit`), and the
-script prints the figures: census time, whole audit time (census + sample), rows fetched,
-peak memory (max RSS). ``--grow`` repeats the JSONL streaming and DuckDB censuses over
-larger files to show memory staying flat. Targets (issue #13, 2-core machine): SQL census
-≤ 2 s with at most a few thousand rows fetched; JSONL ≤ 2.5 s and ≤ 400 MB with DuckDB,
-≤ 12 s and ≤ 150 MB streaming.
+script prints the figures: census time and whole audit time (census + sample), each as
+wall-clock and as CPU time of the child process (all its threads, DuckDB's included; for
+PostgreSQL, plus the CPU time of the server process that ran the census query), rows
+fetched, peak memory (max RSS). On a shared machine judge by CPU time: wall-clock time
+grows with the load average printed beside it. ``--grow`` repeats the JSONL streaming and
+DuckDB censuses over larger files to show memory staying flat. Targets (issue #13, 2-core
+machine): SQL census ≤ 2 s with at most a few thousand rows fetched; JSONL ≤ 2.5 s and
+≤ 400 MB with DuckDB, ≤ 12 s and ≤ 150 MB streaming.
 """
 
 from __future__ import annotations
@@ -154,7 +157,7 @@ SOURCES = {
 }
 
 CHILD = """
-import json, resource, sys, time
+import json, os, resource, sys, time
 from pathlib import Path
 from pytest_tagsmoke.audit.run import load, run_audit
 from pytest_tagsmoke.audit.source import Reading, open_source
@@ -163,20 +166,33 @@ import datetime as dt
 profile, config = load(Path(sys.argv[1]))
 window = config.window(dt.datetime.now(dt.timezone.utc))
 reading = Reading(window, config.seed, production_values(profile.policy), 30)
+
+def server_cpu(source):
+    # CPU seconds of the PostgreSQL backend serving the census (same machine), else 0.
+    try:  # the connection wrapper is private: a benchmark may look, the code may not
+        pid = source._db.rows("SELECT pg_backend_pid()")[0][0]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except Exception:
+        return 0.0
 start = time.perf_counter()
 cpu = time.process_time()
 source = open_source(config.source, reading, profile.base_dir)
+server = server_cpu(source)
 groups = source.groups()
 census_s = time.perf_counter() - start
-census_cpu = time.process_time() - cpu
+census_cpu = time.process_time() - cpu + server_cpu(source) - server
 records = sum(g.records for g in groups)
 rows = source.notes.rows_fetched
 source.close()
 start = time.perf_counter()
+cpu = time.process_time()
 result = run_audit(profile, config)
 audit_s = time.perf_counter() - start
+audit_cpu = time.process_time() - cpu
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"census_s": census_s, "census_cpu": census_cpu, "audit_s": audit_s,
+                  "audit_cpu": audit_cpu,
                   "records": records, "census_rows": rows,
                   "audit_rows": result.summary["source"]["rows_fetched"],
                   "peak_mb": peak_mb}))
@@ -199,7 +215,8 @@ def show(label: str, figures: dict[str, Any]) -> None:
     print(
         f"| {label} | {figures['records']:,} | {figures['census_s']:.2f} | "
         f"{figures['census_cpu']:.2f} | {os.getloadavg()[0]:.1f} | "
-        f"{figures['audit_s']:.2f} | {figures['census_rows']:,} | {figures['audit_rows']:,} | "
+        f"{figures['audit_s']:.2f} | {figures['audit_cpu']:.2f} | "
+        f"{figures['census_rows']:,} | {figures['audit_rows']:,} | "
         f"{figures['peak_mb']:.0f} |",
         flush=True,
     )
@@ -209,7 +226,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--grow", default="", help="comma-separated larger JSONL sizes")
+    parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-jsonl", action="store_true")
     parser.add_argument("--skip-sql", action="store_true", help="JSONL only")
     parser.add_argument(
         "--keep-postgres", action="store_true", help="reuse the table of an earlier run"
@@ -223,12 +242,12 @@ def main() -> int:
         f"{platform.python_version()}; records: {args.records:,}"
     )
     print(
-        "| store | records in window | census (s) | census CPU in this process (s) | "
-        "load average | audit: census + sample (s) | census rows fetched | "
+        "| store | records in window | census wall (s) | census CPU (s) | "
+        "load average | audit wall: census + sample (s) | audit CPU (s) | census rows fetched | "
         "audit rows fetched | peak memory (MB) |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    if not args.skip_sql:
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    if not args.skip_sql and not args.skip_sqlite:
         if not (folder / "bench.sqlite").exists():
             write_sqlite(folder / "bench.sqlite", args.records)
         show("SQLite", measure(folder, "sqlite"))
@@ -236,7 +255,8 @@ def main() -> int:
         if not args.keep_postgres:
             write_postgres(args.records)
         show("PostgreSQL", measure(folder, "postgres"))
-    sizes = [args.records, *(int(s) for s in args.grow.split(",") if s)]
+    sizes = [] if args.skip_jsonl else [args.records]
+    sizes += [int(s) for s in args.grow.split(",") if s]
     for size in sizes:
         file = f"bench-{size}.jsonl"
         if not (folder / file).exists():

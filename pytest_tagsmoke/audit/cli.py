@@ -55,7 +55,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _time(text: str | None, name: str) -> dt.datetime | None:
-    from pytest_tagsmoke.audit.config import parse_time
+    from pytest_tagsmoke.audit.window import parse_time
 
     if text is None:
         return None
@@ -138,8 +138,9 @@ def _print_sql(
 
     import sqlglot
 
-    from pytest_tagsmoke.audit.config import AuditConfig, read_dimensions
+    from pytest_tagsmoke.audit.config import AuditConfig
     from pytest_tagsmoke.audit.source import AuditStoreError
+    from pytest_tagsmoke.audit.source_config import read_dimensions
     from pytest_tagsmoke.audit.sql_census import build_query
 
     assert isinstance(config, AuditConfig)

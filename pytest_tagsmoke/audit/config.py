@@ -7,28 +7,32 @@ PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime as dt  # noqa: TC003  # the dataclass's field types
 import os
 import re
 import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlencode
 
 from pytest_tagsmoke._rules import CLAIM_WHY, is_claim_key
 from pytest_tagsmoke._validate import schema_problems
 from pytest_tagsmoke._yaml import YamlMap, format_key_path, load_yaml, locate
+from pytest_tagsmoke.audit.source_config import (
+    DEFAULT_FILE_FIELDS,
+    DEFAULT_SQL_FIELDS,
+    check_source,
+)
+from pytest_tagsmoke.audit.source_config import SourceConfig as SourceConfig  # re-exported
+from pytest_tagsmoke.audit.window import Window as Window  # re-exported
+from pytest_tagsmoke.audit.window import iso as iso  # re-exported
+from pytest_tagsmoke.audit.window import parse_time, window_of
 from pytest_tagsmoke.errors import Problem, TagsmokeFileError
-from pytest_tagsmoke.redaction import url_secrets
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping
+    from collections.abc import Mapping
     from pathlib import Path
 
     from pytest_tagsmoke.policy import TagPolicy
-
-SourceKind = Literal["sql", "jsonl", "csv", "parquet", "http"]
-Engine = Literal["auto", "duckdb", "streaming"]
 
 #: The seed's 30-record sample: 10 production, 10 non-production, 10 from the service or
 #: request class whose daily volume varies most.
@@ -36,90 +40,7 @@ DEFAULT_SAMPLE = {"production": 10, "non_production": 10, "most_variable": 10}
 DEFAULT_COVERAGE_THRESHOLD = 95.0
 DEFAULT_FAILURE_LIMIT = 2
 DEFAULT_SEED = 13
-DEFAULT_LAST = "24h"
-#: Audit fields beside the dimensions: record identity, time, grouping and usage.
-TRACE_FIELDS = ("id", "timestamp", "source_record")
-GROUP_FIELDS = ("service", "request_class")
-TOKEN_FIELD = "tokens"
-
-# Defaults read the reference gateway's request_log (SQL) and its JSONL copy.
-# ``service``, ``request_class`` and ``tokens`` are read only where mapped: without a
-# service, a record's owner stands for it.
-DEFAULT_SQL_FIELDS = {
-    "id": "correlation_id",
-    "timestamp": "received_at",
-    "source_record": "'request_log:' || id",
-}
-DEFAULT_FILE_FIELDS = {
-    "id": "correlation_id",
-    "timestamp": "received_at",
-    "source_record": "source_record",
-}
-_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
-
-
-@dataclass(frozen=True)
-class Window:
-    """Records with ``since <= timestamp < until`` (UTC). Records without a timestamp are in
-    every window: they cannot be placed outside it, and count as ``missing_trace``."""
-
-    since: dt.datetime
-    until: dt.datetime
-
-    def as_dict(self) -> dict[str, str]:
-        return {"since": iso(self.since), "until": iso(self.until)}
-
-
-def iso(moment: dt.datetime) -> str:
-    """The form timestamps are compared in: ISO 8601, UTC, seconds."""
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-
-
-def parse_time(text: str) -> dt.datetime:
-    """ISO 8601 (``Z`` allowed); a time without an offset is UTC."""
-    value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value
-
-
-@dataclass(frozen=True)
-class SourceConfig:
-    """The store the census reads; ``fields`` maps audit fields to the store's expressions."""
-
-    kind: SourceKind
-    fields: Mapping[str, str]
-    url: str | None = field(default=None, repr=False)
-    table: str | None = None
-    dialect: str | None = None
-    path: str | None = None
-    engine: Engine = "auto"
-    record_path: str | None = None
-    query: Mapping[str, str] = field(default_factory=dict)
-    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
-    auth: Mapping[str, str] = field(default_factory=dict, repr=False)
-    pages: Mapping[str, Any] | None = None
-    max_records: int = 100_000
-
-    def secrets(self, public_query_params: Collection[str] = ()) -> list[str]:
-        """Values that must never be shown: headers, auth, the URL (whole when it carries
-        userinfo), its password (alone and as a Basic credential) and every query value,
-        in the URL or in ``query``, of a parameter not marked public."""
-        found = [*self.headers.values(), *self.auth.values()]
-        if self.url:
-            if "@" in self.url:
-                found.append(self.url)
-            found += url_secrets(self.url, public_query_params)
-        if self.query:
-            found += url_secrets("http://query/?" + urlencode(self.query), public_query_params)
-        return [v for v in found if v]
-
-
-def read_dimensions(source: SourceConfig) -> list[str]:
-    """The dimensions a store reads: every mapped field but identity, grouping and usage."""
-    skip = {*TRACE_FIELDS, *GROUP_FIELDS, TOKEN_FIELD}
-    return [name for name in source.fields if name not in skip]
 
 
 @dataclass(frozen=True)
@@ -143,12 +64,7 @@ class AuditConfig:
         until: dt.datetime | None = None,
     ) -> Window:
         """The window, with ``since``/``until`` (the command line's) taking precedence."""
-        end = until or self.until or now
-        start = since or self.since
-        if start is None:
-            last = self.window_last or DEFAULT_LAST
-            start = end - dt.timedelta(seconds=int(last[:-1]) * _UNITS[last[-1]])
-        return Window(start, end)
+        return window_of(until or self.until or now, since or self.since, self.window_last)
 
 
 def load_audit(
@@ -226,7 +142,7 @@ def load_audit(
         pages=dict(source_values["pages"]) if "pages" in source_values else None,
         max_records=int(source_values.get("max_records", 100_000)),
     )
-    _check_source(source, path, document, problems)
+    check_source(source, path, document, problems)
     if problems:
         raise TagsmokeFileError(problems)
     return AuditConfig(
@@ -277,48 +193,6 @@ def _read_toml_table(path: Path) -> Any:
         import tomli as tomllib
     with path.open("rb") as stream:
         return tomllib.load(stream).get("tool", {}).get("tagsmoke", {})
-
-
-_NEEDS = {
-    "sql": ("url", "table"),
-    "jsonl": ("path",),
-    "csv": ("path",),
-    "parquet": ("path",),
-    "http": ("url",),
-}
-
-
-def _check_source(source: SourceConfig, path: Path, document: Any, problems: list[Problem]) -> None:
-    for key in _NEEDS[source.kind]:
-        if getattr(source, key) is None:
-            line, column = locate(document, ["audit", "source"])
-            problems.append(
-                Problem(
-                    path,
-                    line,
-                    column,
-                    "audit.source",
-                    f"a {source.kind} source needs {key}",
-                    f"add audit.source.{key}",
-                )
-            )
-    if (
-        source.kind == "sql"
-        and source.url
-        and not source.url.startswith(("sqlite:///", "postgresql://", "postgres://"))
-        and source.dialect is None
-    ):
-        line, column = locate(document, ["audit", "source", "url"])
-        problems.append(
-            Problem(
-                path,
-                line,
-                column,
-                "audit.source.url",
-                "the census runs on sqlite:/// and postgresql:// URLs",
-                "for another engine, render the query with `tagsmoke audit --print-sql DIALECT`",
-            )
-        )
 
 
 def _under_audit(problem: Problem, document: Any) -> Problem:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import glob
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,10 +25,10 @@ from pytest_tagsmoke.audit.stream_census import StreamCensus, simple_path
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-    from pytest_tagsmoke.audit.census import Group
-    from pytest_tagsmoke.audit.config import SourceConfig
+    from pytest_tagsmoke.audit.groups import Group
     from pytest_tagsmoke.audit.sample import Stratum
     from pytest_tagsmoke.audit.source import CensusSource, Reading
+    from pytest_tagsmoke.audit.source_config import SourceConfig
 
 MALFORMED_EXAMPLES = 5
 DUCKDB_MEMORY_LIMIT = "256MB"
@@ -104,16 +105,13 @@ class StreamingFileCensus:
                 raise AuditStoreError(f"cannot read {path}: {exc}") from None
 
     def _jsonl_documents(self, path: Path) -> Iterator[Any]:
+        parse = json_object
         with path.open("rb") as stream:
             for number, raw in enumerate(stream, start=1):
-                if not raw.strip():
-                    continue
-                try:
-                    document = json.loads(raw.decode("utf-8"))
-                except ValueError:
-                    document = None
-                if not isinstance(document, dict):
-                    self._malformed(path, number, "not a JSON object")
+                document = parse(raw)
+                if document is None:
+                    if raw.strip():
+                        self._malformed(path, number, "not a JSON object")
                     continue
                 yield document
 
@@ -144,6 +142,26 @@ class StreamingFileCensus:
 
     def close(self) -> None:
         """Files are opened per pass; nothing stays open."""
+
+
+_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the C scanner
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def json_object(raw: bytes) -> dict[str, Any] | None:
+    """The line's JSON object, or None (blank, not JSON, or JSON but not an object): what
+    ``json.loads`` accepts, without its per-call checks (this runs once per line)."""
+    try:
+        text = raw.decode("utf-8")
+        start = _SPACE.match(text).end()  # type: ignore[union-attr]  # matches ""
+        if text[start : start + 1] != "{":
+            return None
+        document, end = _scan(text, start)
+    except (ValueError, StopIteration):
+        return None
+    if end != len(text) and _SPACE.match(text, end).end() != len(text):  # type: ignore[union-attr]
+        return None
+    return document  # type: ignore[no-any-return]
 
 
 def malformed_jsonl_examples(paths: Sequence[Path], limit: int = MALFORMED_EXAMPLES) -> list[str]:

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pytest_tagsmoke.audit.census import build_census
-from pytest_tagsmoke.audit.config import TOKEN_FIELD, load_audit
+from pytest_tagsmoke.audit.config import load_audit
 from pytest_tagsmoke.audit.sample import draw, plan, production_values, seed_record
 from pytest_tagsmoke.audit.source import Reading, open_source
+from pytest_tagsmoke.audit.source_config import TOKEN_FIELD
 from pytest_tagsmoke.profile import load_profile
 
 if TYPE_CHECKING:

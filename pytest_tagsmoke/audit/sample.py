@@ -14,7 +14,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from pytest_tagsmoke.audit.census import NO_SERVICE, all_reasons, primary_reason
+from pytest_tagsmoke.audit.census import all_reasons, primary_reason
+from pytest_tagsmoke.audit.groups import NO_SERVICE
 from pytest_tagsmoke.policy import classify
 
 if TYPE_CHECKING:

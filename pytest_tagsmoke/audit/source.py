@@ -12,9 +12,10 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
-    from pytest_tagsmoke.audit.census import Group
-    from pytest_tagsmoke.audit.config import SourceConfig, Window
+    from pytest_tagsmoke.audit.groups import Group
     from pytest_tagsmoke.audit.sample import Stratum
+    from pytest_tagsmoke.audit.source_config import SourceConfig
+    from pytest_tagsmoke.audit.window import Window
 
 
 class AuditStoreError(Exception):

@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING
 import sqlglot
 from sqlglot import exp
 
-from pytest_tagsmoke.audit.census import NO_SERVICE
-from pytest_tagsmoke.audit.config import TOKEN_FIELD, iso
+from pytest_tagsmoke.audit.groups import NO_SERVICE
+from pytest_tagsmoke.audit.source_config import TOKEN_FIELD
+from pytest_tagsmoke.audit.window import iso
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from pytest_tagsmoke.audit.config import Window
     from pytest_tagsmoke.audit.sample import Stratum
+    from pytest_tagsmoke.audit.window import Window
 
 #: Grouped text fields, in the order the census query returns them (then day, traced).
 GROUP_TEXT = ("service", "request_class")
@@ -113,12 +114,7 @@ class CensusQuery:
         ]
         columns.append(exp.alias_(exp.Count(this=exp.Star()), "records", quoted=True))
         if self.tokens_mapped:
-            tokens = exp.Sum(
-                this=exp.TryCast(
-                    this=self.fields[TOKEN_FIELD].copy(), to=exp.DataType.build("bigint")
-                )
-            )
-            columns.append(exp.alias_(tokens, "tokens", quoted=True))
+            columns.append(exp.alias_(exp.Sum(this=self._tokens()), "tokens", quoted=True))
         return (
             exp.select(*columns)
             .from_(self.table.copy())
@@ -126,35 +122,53 @@ class CensusQuery:
             .group_by(*[key.copy() for key in keys])
         )
 
-    def groups_in_two_steps(self) -> exp.Select:
-        """The same result, for engines that sort to group (SQLite): first group by the raw
-        columns the fields read (few distinct values: a tags column, a service column), then
-        evaluate the field expressions once per group and add the groups up. Each record
-        then costs a sort, not a JSON extraction per field."""
+    def _tokens(self) -> exp.Expr:
+        return exp.TryCast(this=self.fields[TOKEN_FIELD].copy(), to=exp.DataType.build("bigint"))
+
+    def raw_columns(self) -> list[exp.Column]:
+        """The columns the grouped fields read (few distinct values: a tags column, a
+        service column), each once."""
         raw: dict[str, exp.Column] = {}
         for name in self.text_fields:
             for column in self.fields[name].find_all(exp.Column):
                 raw.setdefault(column.name, exp.column(column.name, quoted=True))
-        inner_keys: list[exp.Expr] = [*raw.values(), self.day(), self.traced()]
-        inner_columns: list[exp.Expr] = [
-            *raw.values(),
-            exp.alias_(self.day(), "day", quoted=True),
-            exp.alias_(self.traced(), "traced", quoted=True),
-            exp.alias_(exp.Count(this=exp.Star()), "records", quoted=True),
+        return list(raw.values())
+
+    def raw_values(self) -> list[exp.Expr]:
+        """Per record, what the first step groups by (raw columns, day, traced) and then,
+        where tokens are mapped, the record's tokens."""
+        values: list[exp.Expr] = [*self.raw_columns(), self.day(), self.traced()]
+        return values + ([self._tokens()] if self.tokens_mapped else [])
+
+    def raw_names(self) -> list[str]:
+        """Column names of the first step's groups, as :meth:`regroup` reads them."""
+        names = [c.name for c in self.raw_columns()] + ["day", "traced", "records"]
+        return names + (["tokens"] if self.tokens_mapped else [])
+
+    def groups_in_two_steps(self) -> exp.Select:
+        """The same result, for engines that sort to group: first group by the raw
+        columns the fields read, then evaluate the field expressions once per group and
+        add the groups up. Each record then costs a sort, not a JSON extraction per
+        field."""
+        keys: list[exp.Expr] = [*self.raw_columns(), self.day(), self.traced()]
+        columns: list[exp.Expr] = [
+            exp.alias_(value, name, quoted=True)
+            for value, name in zip(keys, self.raw_names(), strict=False)
         ]
+        columns.append(exp.alias_(exp.Count(this=exp.Star()), "records", quoted=True))
         if self.tokens_mapped:
-            tokens = exp.Sum(
-                this=exp.TryCast(
-                    this=self.fields[TOKEN_FIELD].copy(), to=exp.DataType.build("bigint")
-                )
-            )
-            inner_columns.append(exp.alias_(tokens, "tokens", quoted=True))
+            columns.append(exp.alias_(exp.Sum(this=self._tokens()), "tokens", quoted=True))
         inner = (
-            exp.select(*inner_columns)
+            exp.select(*columns)
             .from_(self.table.copy())
             .where(self.in_window())
-            .group_by(*[key.copy() for key in inner_keys])
+            .group_by(*[key.copy() for key in keys])
         )
+        return self.regroup(inner.subquery("raw_groups"))
+
+    def regroup(self, raw_groups: exp.Expr) -> exp.Select:
+        """The census from groups of raw columns (named as :meth:`raw_names` says): the
+        field expressions evaluated once per group, the groups added up."""
 
         def unqualified(node: exp.Expr) -> exp.Expr:
             if isinstance(node, exp.Column):
@@ -180,7 +194,7 @@ class CensusQuery:
             )
         return (
             exp.select(*outer_columns)
-            .from_(inner.subquery("raw_groups"))
+            .from_(raw_groups)
             .group_by(*[k.copy() for k in outer_keys], day.copy(), traced.copy())
         )
 

@@ -9,22 +9,27 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import operator
 import re
 from typing import TYPE_CHECKING, Any
 
 import jmespath
 
-from pytest_tagsmoke.audit.census import NO_SERVICE, Group
-from pytest_tagsmoke.audit.config import TOKEN_FIELD, iso, read_dimensions
+from pytest_tagsmoke.audit.groups import NO_SERVICE, Group
+from pytest_tagsmoke.audit.source_config import TOKEN_FIELD, read_dimensions
+from pytest_tagsmoke.audit.window import iso
 from pytest_tagsmoke.logstore.mapping import scalar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
-    from pytest_tagsmoke.audit.config import SourceConfig, Window
     from pytest_tagsmoke.audit.sample import Stratum
+    from pytest_tagsmoke.audit.source_config import SourceConfig
+    from pytest_tagsmoke.audit.window import Window
 
 SIMPLE_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+#: The fields the loop reads by name, mapped or not.
+SLOTS = ("id", "timestamp", "source_record", "environment", "service", "owner", "request_class")
 #: Records kept per stratum pool by default: the seed's 30, enough after earlier draws.
 POOL = 30
 
@@ -50,11 +55,12 @@ def path_reader(path: str) -> Callable[[Any], Any]:
 
 
 def compile_mapper(
-    paths: Mapping[str, str],
-) -> Callable[[Mapping[str, Any]], dict[str, str | None]]:
-    """One function that maps a record to its fields as text, written out for these paths:
-    the streaming census calls it once per record, so a loop over the fields would be its
-    cost. Paths and names enter the generated code only as ``repr`` literals."""
+    paths: Mapping[str, str], absent: int = 0
+) -> Callable[[Mapping[str, Any]], tuple[str | None, ...]]:
+    """One function that maps a record to its fields as text, in the order of ``paths``
+    and then ``absent`` Nones (fields not mapped), written out for these paths: the
+    streaming census calls it once per record, so a loop over the fields, or a dict per
+    record, would be its cost. Paths enter the generated code only as ``repr`` literals."""
     lines = ["def mapper(document):"]
     namespace: dict[str, Any] = {"scalar": scalar}
     for number, path in enumerate(paths.values()):
@@ -73,10 +79,10 @@ def compile_mapper(
             f"    {value} = ({value} or None) if type({value}) is str else "
             f"(None if {value} is None else scalar({value}))"
         )
-    pairs = ", ".join(f"{name!r}: v{number}" for number, name in enumerate(paths))
-    lines.append(f"    return {{{pairs}}}")
+    values = [f"v{number}" for number in range(len(paths))] + ["None"] * absent
+    lines.append(f"    return ({', '.join(values)},)")
     exec("\n".join(lines), namespace)  # the code above; paths only as repr literals
-    mapper: Callable[[Mapping[str, Any]], dict[str, str | None]] = namespace["mapper"]
+    mapper: Callable[[Mapping[str, Any]], tuple[str | None, ...]] = namespace["mapper"]
     return mapper
 
 
@@ -107,10 +113,19 @@ class StreamCensus:
         ]
         self.tokens_mapped = TOKEN_FIELD in config.fields
         # Plain paths are followed key by key (the common case, and the hot loop); richer
-        # JMESPath is searched.
+        # JMESPath is searched. A record's values are a tuple in the order of ``names``.
+        mapped = [name for name in config.fields if name != TOKEN_FIELD]
+        self.names = mapped + [name for name in SLOTS if name not in mapped]
         self._mapper = compile_mapper(
-            {name: path for name, path in config.fields.items() if name != TOKEN_FIELD}
+            {name: config.fields[name] for name in mapped}, len(self.names) - len(mapped)
         )
+        #: The grouped values of a record, as a tuple (one C call per record).
+        positions = [self.names.index(name) for name in self.text_fields]
+        self._grouped: Callable[[Sequence[Any]], tuple[Any, ...]]
+        if len(positions) == 1:
+            self._grouped = lambda values: (values[positions[0]],)
+        else:
+            self._grouped = operator.itemgetter(*positions) if positions else lambda _: ()
         self._tokens = path_reader(config.fields[TOKEN_FIELD]) if self.tokens_mapped else None
         self.since, self.until = iso(window.since), iso(window.until)
         self.seed = str(seed)
@@ -131,25 +146,29 @@ class StreamCensus:
         mapper = self._mapper
         read_tokens = self._tokens
         since, until = self.since, self.until
-        grouped = self.text_fields
+        grouped = self._grouped
         counts = self.counts
         seed = self.seed
         production = self.production
         pools_of = self._pools_of
         size = self.pool_size
         md5 = hashlib.md5
+        at = {name: self.names.index(name) for name in SLOTS}
+        at_stamp, at_id, at_source = at["timestamp"], at["id"], at["source_record"]
+        at_environment, at_service, at_owner = at["environment"], at["service"], at["owner"]
+        at_class = at["request_class"]
         for document in documents:
             values = mapper(document)
-            stamp = values.get("timestamp")
+            stamp = values[at_stamp]
             if stamp is not None and not (since <= stamp < until):
                 continue
-            record_id = values.get("id")
+            record_id = values[at_id]
             tokens = 0
             if read_tokens is not None:
                 raw = read_tokens(document)
                 tokens = (raw if type(raw) is int else integer(raw)) or 0
             key = (
-                *[values.get(f) for f in grouped],
+                *grouped(values),
                 stamp[:10] if stamp is not None else None,
                 record_id is not None and stamp is not None,
             )
@@ -159,15 +178,15 @@ class StreamCensus:
             entry[0] += 1
             entry[1] += tokens
             # The sample: keep each stratum pool's lowest keys.
-            source = values.get("source_record") or ""
+            source = values[at_source] or ""
+            # Raw digests order as their hex forms do; the hex is made for kept records only.
             digest = md5(
                 f"{seed}|{record_id or ''}|{stamp or ''}|{source}".encode(), usedforsecurity=False
-            ).hexdigest()
-            service = values.get("service") or values.get("owner") or NO_SERVICE
+            ).digest()
             which = (
-                values.get("environment") in production,
-                service,
-                values.get("request_class") or NO_SERVICE,
+                values[at_environment] in production,
+                values[at_service] or values[at_owner] or NO_SERVICE,
+                values[at_class] or NO_SERVICE,
             )
             pools = pools_of.get(which)
             if pools is None:
@@ -177,7 +196,12 @@ class StreamCensus:
                     continue
                 self._added += 1
                 # A max-heap by key: the worst kept record on top.
-                item = (-int(digest, 16), digest, self._added, {**values, "key": digest})
+                item = (
+                    -int.from_bytes(digest, "big"),
+                    digest,
+                    self._added,
+                    dict(zip(self.names, values, strict=True), key=digest.hex()),
+                )
                 if len(pool) < size:
                     heapq.heappush(pool, item)
                 else:
