@@ -7,10 +7,22 @@ from __future__ import annotations
 
 import copy
 import json
+import sys
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+if "httpx" not in sys.modules:
+    # httpx's package imports its command-line module, which pulls in click and rich (and
+    # pygments) when they happen to be installed: ~0.1 s of start-up a run never uses.
+    # With the module masked, httpx keeps its own stand-in ``httpx.main``; the mask is
+    # lifted at once, so a later ``import httpx._main`` works as before.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    try:
+        import httpx
+    finally:
+        if sys.modules.get("httpx._main", ...) is None:
+            del sys.modules["httpx._main"]
 import httpx
 import tenacity
 

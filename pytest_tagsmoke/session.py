@@ -104,6 +104,7 @@ class TagsmokeSession:
         self._plan_error = ""
         self.tally = RunTally()
         self.dry_run_requests: list[tuple[str, str]] = []
+        self._refusals: dict[int, tuple[Scenario, str | None]] = {}
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> TagsmokeSession:
@@ -292,7 +293,17 @@ class TagsmokeSession:
         )
 
     def production_refusal(self, scenario: Scenario) -> str | None:
-        return None if self.allow_production else environment_refusal(scenario, self.profile)
+        """Why ``scenario`` is refused (it carries environment=production), or None; worked
+        out once per scenario (the batch plan and the item's setup both ask)."""
+        if self.allow_production:
+            return None
+        known = self._refusals.get(id(scenario))
+        if known is None or known[0] is not scenario:
+            known = self._refusals[id(scenario)] = (
+                scenario,
+                environment_refusal(scenario, self.profile),
+            )
+        return known[1]
 
     def _waiting_line(self) -> WaitingLine | None:
         """The progress line while records are awaited; none under ``-q`` or without a
