@@ -10,6 +10,7 @@ PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 
 from __future__ import annotations
 
+import gc
 import glob
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -180,6 +181,10 @@ class TagsmokeSession:
     def pytest_runtestloop(self, session: pytest.Session) -> None:
         """Plan and send the batch once, over the final selection (after ``-k``, ``--lf``
         and deselection), before the first item runs; items only look up their outcome."""
+        # What exists now (modules, the profile, the collected items) lives until the run
+        # ends: leave it out of the cyclic garbage collector's passes (the interpreter's own
+        # while thousands of results are made, and pytest's full collections at exit).
+        gc.freeze()
         if (
             self.dry_run
             or self.serial

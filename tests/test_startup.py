@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 # Written by the run itself, once it is over: every module it imported, and how.
 _REPORTER = """
-import json, sys
+import gc, json, sys
 
 def pytest_unconfigure(config):
     loaders = {
@@ -23,7 +23,10 @@ def pytest_unconfigure(config):
         if name.startswith("pytest_tagsmoke") and module is not None
     }
     with open("imported.json", "w") as sink:
-        json.dump({"modules": sorted(sys.modules), "loaders": loaders}, sink)
+        json.dump(
+            {"modules": sorted(sys.modules), "loaders": loaders, "frozen": gc.get_freeze_count()},
+            sink,
+        )
 """
 
 #: Never needed by a smoke run: the audit front end and its engines, the reference
@@ -58,3 +61,5 @@ def test_a_smoke_run_imports_only_what_it_uses_and_rewrites_none_of_the_engine(
     # The entry module is imported before it can say so; everything after it is not rewritten.
     assert set(rewritten) <= {"pytest_tagsmoke", "pytest_tagsmoke.plugin"}
     assert seen["loaders"]["pytest_tagsmoke.runtime"] == "SourceFileLoader"
+    # What lives until the end (modules, profile, items) is left out of the collector's passes.
+    assert seen["frozen"] > 0
