@@ -104,6 +104,16 @@ def resolve_attach(profile: Profile, scenario: Scenario, dimension: str) -> Atta
     return spec.get(dimension) or profile.attach_for(dimension)
 
 
+def _copied(value: Any) -> Any:
+    """A copy of a JSON-like body whose mappings and lists are new (the request fills in
+    its own metadata); a few times faster than ``copy.deepcopy`` on every scenario."""
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return copy.deepcopy(value) if isinstance(value, (set, bytearray)) else value
+
+
 def build_request(profile: Profile, scenario: Scenario, correlation_id: str) -> PreparedRequest:
     """The exact request for ``scenario``; sends nothing."""
     spec = scenario.request
@@ -116,7 +126,7 @@ def build_request(profile: Profile, scenario: Scenario, correlation_id: str) -> 
     correlation = profile.correlation
     if correlation.header:
         headers[correlation.header] = correlation_id
-    body = copy.deepcopy(spec.json)
+    body = _copied(spec.json)
     if not isinstance(body, dict):
         body = {} if body is None else body
     if correlation.metadata and isinstance(body, dict):
