@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 import time
-from typing import TYPE_CHECKING
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 
@@ -66,3 +68,45 @@ def test_a_tick_that_finds_records_starts_the_backoff_again(
     assert quiet[4] >= 0.8  # five ticks found nothing: 0.05 doubled to 0.8
     assert len(after_progress) == 2
     assert all(wait <= 2 * POLL.interval for wait in after_progress)
+
+
+class _NotYet(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    asked: ClassVar[list[str]] = []
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+    def do_GET(self) -> None:
+        self.asked.append(self.path)
+        self.send_response(404)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+
+def test_a_tick_before_the_lag_asks_each_id_at_most_once() -> None:
+    """A store asked one id per query: the sweep's first window and the rotating window
+    do not ask the same ids twice in one tick."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _NotYet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    profile = load_profile(REPO / "tagsmoke.yaml", {})
+    config = LogStoreConfig(
+        record_url="{endpoint}/logs/records/{correlation_id}", fields=profile.log_store.fields
+    )
+    ids = [f"tagsmoke-{i:032x}" for i in range(20)]
+    try:
+        with httpx.Client() as client:
+            store = open_log_store(
+                config, endpoint=url, base_dir=REPO, client=client, policy=profile.policy
+            )
+            try:
+                assert store.probe(ids) == {}
+            finally:
+                store.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    asked = [path.rsplit("/", 1)[-1] for path in _NotYet.asked]
+    assert sorted(asked) == sorted(set(asked))  # no id twice
+    assert len(asked) == 20  # the first window of 16, then the 4 others
