@@ -9,8 +9,10 @@ Each scenario sends one tagged chat request and then waits for its log record. G
   same lag, through the repository's own ``tagsmoke.yaml`` (pytest-tagsmoke only).
 
 Figures per cell: whole-process wall time (median of ``--runs``, the runners in alternating
-order), peak memory of the process tree (``os.wait4``'s ``ru_maxrss``), lost results
-(scenarios not reported passed) and the gateway's chat requests (must equal N).
+order), the runner process's CPU time (user + system, median: steadier than wall time on a
+shared machine; the gateway runs in this process and is not counted), peak memory of the
+process tree (``os.wait4``'s ``ru_maxrss``), lost results (scenarios not reported passed)
+and the gateway's chat requests (must equal N).
 
     python benchmarks/side_by_side.py --quick            # N=20,200 at lag 2 s; 5 runs
     python benchmarks/side_by_side.py                    # everything (long)
@@ -138,16 +140,24 @@ class StdlibGateway:
 @dataclass
 class Run:
     wall: float
+    cpu: float  # user + system seconds of the process tree
     peak_mb: float
     passed: int
     requests: int
     output: str
 
 
-def _measure(
-    argv: list[str], cwd: Path, env: dict[str, str] | None = None
-) -> tuple[float, float, str]:
-    """Wall seconds, peak resident MB of the process tree, and its output."""
+@dataclass
+class Measured:
+    wall: float
+    cpu: float
+    peak_mb: float
+    output: str
+
+
+def _measure(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> Measured:
+    """Wall seconds, CPU seconds (user + system: steadier than wall time on a shared
+    machine), peak resident MB of the process tree, and its output."""
     out = cwd / f"output-{uuid.uuid4().hex[:6]}.txt"
     with out.open("w") as sink:
         started = time.perf_counter()
@@ -155,7 +165,8 @@ def _measure(
         _, _, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
     process.returncode = 0
-    return wall, usage.ru_maxrss / 1024, out.read_text(errors="replace")
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measured(wall, cpu, usage.ru_maxrss / 1024, out.read_text(errors="replace"))
 
 
 def _passed(output: str) -> int:
@@ -190,9 +201,7 @@ def _tagsmoke_project(root: Path, count: int, lag: float, batched: bool) -> None
     )
 
 
-def run_tagsmoke(
-    root: Path, url: str, count: int, lag: float, batched: bool
-) -> tuple[float, float, str]:
+def run_tagsmoke(root: Path, url: str, count: int, lag: float, batched: bool) -> Measured:
     _tagsmoke_project(root, count, lag, batched)
     argv = [
         sys.executable, "-m", "pytest", "--tagsmoke", f"--tagsmoke-endpoint={url}", "-q",
@@ -217,7 +226,7 @@ def _stepci() -> Path:
     return binary
 
 
-def run_stepci(root: Path, url: str, count: int, lag: float) -> tuple[float, float, str]:
+def run_stepci(root: Path, url: str, count: int, lag: float) -> Measured:
     binary = _stepci()
     retries = int((lag + 10) / POLL_EVERY)
     tests: dict[str, Any] = {}
@@ -269,7 +278,7 @@ def _tavern_python() -> Path:
     return python
 
 
-def run_tavern(root: Path, url: str, count: int, lag: float) -> tuple[float, float, str]:
+def run_tavern(root: Path, url: str, count: int, lag: float) -> Measured:
     python = _tavern_python()
     nonce = uuid.uuid4().hex[:8]
     retries = int((lag + 10) / POLL_EVERY)
@@ -323,18 +332,19 @@ def one_run(runner: str, count: int, lag: float) -> Run:
             from pytest_tagsmoke.reference import ReferenceGateway
 
             with ReferenceGateway(root / "log.sqlite", ingest_delay=lag) as reference:
-                wall, peak, output = run_tagsmoke(root, reference.url, count, lag, batched=True)
+                measured = run_tagsmoke(root, reference.url, count, lag, batched=True)
                 requests = reference.stats["chat"]
         else:
             with StdlibGateway(lag) as gateway:
                 if runner == "tagsmoke":
-                    wall, peak, output = run_tagsmoke(root, gateway.url, count, lag, False)
+                    measured = run_tagsmoke(root, gateway.url, count, lag, False)
                 elif runner == "stepci":
-                    wall, peak, output = run_stepci(root, gateway.url, count, lag)
+                    measured = run_stepci(root, gateway.url, count, lag)
                 else:
-                    wall, peak, output = run_tavern(root, gateway.url, count, lag)
+                    measured = run_tavern(root, gateway.url, count, lag)
                 requests = gateway.log.chat
-        return Run(wall, peak, _passed(output), requests, output)
+        m = measured
+        return Run(m.wall, m.cpu, m.peak_mb, _passed(m.output), requests, m.output)
 
 
 def _compile_the_plugin() -> None:
@@ -386,10 +396,10 @@ def main() -> None:
         "pytest-tagsmoke's modules byte-compiled first, as a pip install does"
     )
     print(
-        "| N | lag (s) | runner | wall median (s) | min-max (s) | peak MB | lost | requests "
-        "| runs | load |"
+        "| N | lag (s) | runner | wall median (s) | min-max (s) | CPU median (s) | peak MB | lost "
+        "| requests | runs | load |"
     )
-    print("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    print("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for lag in args.lags:
         for count in args.sizes:
             runners = [r for r in args.runners if r != "tavern" or count in args.tavern_sizes]
@@ -406,7 +416,9 @@ def main() -> None:
                 lost = max(count - r.passed for r in cell)
                 print(
                     f"| {count} | {lag:g} | {LABELS[runner]} | {statistics.median(walls):.2f} | "
-                    f"{min(walls):.2f}-{max(walls):.2f} | {max(r.peak_mb for r in cell):.0f} | "
+                    f"{min(walls):.2f}-{max(walls):.2f} | "
+                    f"{statistics.median(r.cpu for r in cell):.2f} | "
+                    f"{max(r.peak_mb for r in cell):.0f} | "
                     f"{lost} | {max(r.requests for r in cell)} | {len(cell)} | {_load()} |",
                     flush=True,
                 )
