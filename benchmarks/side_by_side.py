@@ -62,6 +62,9 @@ class _Log:
     chat: int = 0
     reads: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: ``time.perf_counter()`` of each chat answer and of each record found (``--phases``).
+    posted: list[float] = field(default_factory=list)
+    found: list[float] = field(default_factory=list)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -97,6 +100,7 @@ class _Handler(BaseHTTPRequestHandler):
         }
         with self.log.lock:
             self.log.chat += 1
+            self.log.posted.append(time.perf_counter())
             self.log.records[cid] = (time.monotonic() + self.log.lag, record)
         self._answer(200, {"id": cid, "object": "chat.completion", "choices": []})
 
@@ -113,6 +117,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(404, {"error": "not yet"})
         else:
             self._answer(200, entry[1])
+            with self.log.lock:
+                self.log.found.append(time.perf_counter())
 
 
 class StdlibGateway:
@@ -145,6 +151,9 @@ class Run:
     passed: int
     requests: int
     output: str
+    #: start -> first request, first -> last request, last request -> last record found,
+    #: last record found -> exit (seconds; the stdlib gateway's runs only).
+    phases: tuple[float, float, float, float] | None = None
 
 
 @dataclass
@@ -153,6 +162,8 @@ class Measured:
     cpu: float
     peak_mb: float
     output: str
+    started: float = 0.0  # time.perf_counter() of the start and the end
+    ended: float = 0.0
 
 
 def _measure(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> Measured:
@@ -166,7 +177,8 @@ def _measure(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> M
         wall = time.perf_counter() - started
     process.returncode = 0
     cpu = usage.ru_utime + usage.ru_stime
-    return Measured(wall, cpu, usage.ru_maxrss / 1024, out.read_text(errors="replace"))
+    text = out.read_text(errors="replace")
+    return Measured(wall, cpu, usage.ru_maxrss / 1024, text, started, started + wall)
 
 
 def _passed(output: str) -> int:
@@ -331,6 +343,7 @@ def one_run(runner: str, count: int, lag: float) -> Run:
         if runner == "tagsmoke-batched":
             from pytest_tagsmoke.reference import ReferenceGateway
 
+            phases = None
             with ReferenceGateway(root / "log.sqlite", ingest_delay=lag) as reference:
                 measured = run_tagsmoke(root, reference.url, count, lag, batched=True)
                 requests = reference.stats["chat"]
@@ -343,8 +356,18 @@ def one_run(runner: str, count: int, lag: float) -> Run:
                 else:
                     measured = run_tavern(root, gateway.url, count, lag)
                 requests = gateway.log.chat
+                phases = _phases(measured, gateway.log)
         m = measured
-        return Run(m.wall, m.cpu, m.peak_mb, _passed(m.output), requests, m.output)
+        run = Run(m.wall, m.cpu, m.peak_mb, _passed(m.output), requests, m.output)
+        run.phases = None if runner == "tagsmoke-batched" else phases
+        return run
+
+
+def _phases(measured: Measured, log: _Log) -> tuple[float, float, float, float] | None:
+    if not log.posted or not log.found:
+        return None
+    first, last, found = min(log.posted), max(log.posted), max(log.found)
+    return (first - measured.started, last - first, found - last, measured.ended - found)
 
 
 def _compile_the_plugin() -> None:
@@ -380,6 +403,13 @@ def main() -> None:
         "--quick", action="store_true", help="N = 20 and 200 at lag 2 s (Tavern at 20, once)"
     )
     parser.add_argument("--show-output", action="store_true", help="print a failed run's tail")
+    parser.add_argument(
+        "--phases",
+        action="store_true",
+        help="also print where each stdlib-gateway cell's wall time went (medians): start-up "
+        "to the first request, sending, the last request to the last record found, the "
+        "rest to exit",
+    )
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.lags = [20, 200], [2.0]
@@ -424,6 +454,15 @@ def main() -> None:
                 )
                 if lost and args.show_output:
                     print(cell[-1].output[-3000:])
+                timed = [r.phases for r in cell if r.phases is not None]
+                if args.phases and timed:
+                    medians = [statistics.median(p) for p in zip(*timed, strict=True)]
+                    start, send, find, end = medians
+                    print(
+                        f"|   phases: start-up {start:.2f} s, sending {send:.2f} s, last request "
+                        f"to last record {find:.2f} s (lag {lag:g}), then to exit {end:.2f} s |",
+                        flush=True,
+                    )
 
 
 if __name__ == "__main__":
