@@ -30,8 +30,10 @@ def pytest_unconfigure(config):
 """
 
 #: Never needed by a smoke run: the audit front end and its engines, the reference
-#: gateway's web stack, and httpx's command-line module (it pulls in click and rich).
+#: gateway's web stack, httpx's command-line module (it pulls in click and rich), and
+#: tenacity (sending and polling keep their own small loops).
 UNUSED = (
+    "tenacity",
     "pytest_tagsmoke.audit",
     "pytest_tagsmoke.reference",
     "duckdb",
