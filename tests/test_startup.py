@@ -31,9 +31,11 @@ def pytest_unconfigure(config):
 
 #: Never needed by a smoke run: the audit front end and its engines, the reference
 #: gateway's web stack, httpx's command-line module (it pulls in click and rich), and
-#: tenacity (sending and polling keep their own small loops).
+#: tenacity (sending and polling keep their own small loops), and jsonschema while the
+#: profile and the scenario files are valid (the quick check says so).
 UNUSED = (
     "tenacity",
+    "jsonschema",
     "pytest_tagsmoke.audit",
     "pytest_tagsmoke.reference",
     "duckdb",
