@@ -69,6 +69,18 @@ def _same(one: Any, two: Any) -> bool | None:
     return None
 
 
+def _scalar_key(value: Any) -> tuple[str, Any] | None:
+    """A hashable key equal for exactly the scalars :func:`_same` calls equal (1 and 1.0
+    alike, True apart from 1); None for containers, NaN and anything else."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if value is None or isinstance(value, str):
+        return ("text", value)
+    if isinstance(value, (int, float)) and value == value:  # NaN is not equal to itself
+        return ("number", value)
+    return None
+
+
 def _any_same(choices: list[Any], value: Any) -> bool | None:
     results = [_same(choice, value) for choice in choices]
     if True in results:
@@ -158,8 +170,10 @@ def _keyword(
     if keyword == "uniqueItems":
         if not value or not isinstance(instance, list):
             return True
-        pairs = [_same(a, b) for i, a in enumerate(instance) for b in instance[i + 1 :]]
-        return False if True in pairs else (None if None in pairs else True)
+        keys = [_scalar_key(item) for item in instance]
+        if None in keys:
+            return None
+        return len(set(keys)) == len(keys)
     if keyword == "$ref":
         if not (isinstance(value, str) and value.startswith("#/$defs/")):
             return None

@@ -102,6 +102,9 @@ def test_the_repository_files_and_presets_are_found_valid_quickly(path: Any, kin
         ({"not": {"required": ["kind"]}}, {"kind": "x"}, False),
         ({"uniqueItems": True}, [1, True], True),
         ({"uniqueItems": True}, ["a", "a"], False),
+        ({"uniqueItems": True}, [1, 1.0], False),  # 1 is 1.0
+        ({"uniqueItems": True}, [*range(5000), 4999], False),
+        ({"uniqueItems": True}, [f"b{i:05d}" for i in range(5000)], True),
         ({"if": {"required": ["a"]}, "then": {"required": ["b"]}}, {"a": 1}, False),
         ({"additionalProperties": False, "properties": {"a": {}}}, {"a": 1, "b": 2}, False),
         ({"unknownKeyword": 1}, {}, False),  # not known: left to jsonschema
