@@ -9,8 +9,10 @@ Each scenario sends one tagged chat request and then waits for its log record. G
   same lag, through the repository's own ``tagsmoke.yaml`` (pytest-tagsmoke only).
 
 Figures per cell: whole-process wall time (median of ``--runs``, the runners in alternating
-order), peak memory of the process tree (``os.wait4``'s ``ru_maxrss``), lost results
-(scenarios not reported passed) and the gateway's chat requests (must equal N).
+order), the runner process's CPU time (user + system, median: steadier than wall time on a
+shared machine; the gateway runs in this process and is not counted), peak memory of the
+process tree (``os.wait4``'s ``ru_maxrss``), lost results (scenarios not reported passed)
+and the gateway's chat requests (must equal N).
 
     python benchmarks/side_by_side.py --quick            # N=20,200 at lag 2 s; 5 runs
     python benchmarks/side_by_side.py                    # everything (long)
@@ -60,6 +62,9 @@ class _Log:
     chat: int = 0
     reads: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: ``time.perf_counter()`` of each chat answer and of each record found (``--phases``).
+    posted: list[float] = field(default_factory=list)
+    found: list[float] = field(default_factory=list)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -95,6 +100,7 @@ class _Handler(BaseHTTPRequestHandler):
         }
         with self.log.lock:
             self.log.chat += 1
+            self.log.posted.append(time.perf_counter())
             self.log.records[cid] = (time.monotonic() + self.log.lag, record)
         self._answer(200, {"id": cid, "object": "chat.completion", "choices": []})
 
@@ -111,6 +117,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(404, {"error": "not yet"})
         else:
             self._answer(200, entry[1])
+            with self.log.lock:
+                self.log.found.append(time.perf_counter())
 
 
 class StdlibGateway:
@@ -138,16 +146,29 @@ class StdlibGateway:
 @dataclass
 class Run:
     wall: float
+    cpu: float  # user + system seconds of the process tree
     peak_mb: float
     passed: int
     requests: int
     output: str
+    #: start -> first request, first -> last request, last request -> last record found,
+    #: last record found -> exit (seconds; the stdlib gateway's runs only).
+    phases: tuple[float, float, float, float] | None = None
 
 
-def _measure(
-    argv: list[str], cwd: Path, env: dict[str, str] | None = None
-) -> tuple[float, float, str]:
-    """Wall seconds, peak resident MB of the process tree, and its output."""
+@dataclass
+class Measured:
+    wall: float
+    cpu: float
+    peak_mb: float
+    output: str
+    started: float = 0.0  # time.perf_counter() of the start and the end
+    ended: float = 0.0
+
+
+def _measure(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> Measured:
+    """Wall seconds, CPU seconds (user + system: steadier than wall time on a shared
+    machine), peak resident MB of the process tree, and its output."""
     out = cwd / f"output-{uuid.uuid4().hex[:6]}.txt"
     with out.open("w") as sink:
         started = time.perf_counter()
@@ -155,7 +176,9 @@ def _measure(
         _, _, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
     process.returncode = 0
-    return wall, usage.ru_maxrss / 1024, out.read_text(errors="replace")
+    cpu = usage.ru_utime + usage.ru_stime
+    text = out.read_text(errors="replace")
+    return Measured(wall, cpu, usage.ru_maxrss / 1024, text, started, started + wall)
 
 
 def _passed(output: str) -> int:
@@ -190,9 +213,7 @@ def _tagsmoke_project(root: Path, count: int, lag: float, batched: bool) -> None
     )
 
 
-def run_tagsmoke(
-    root: Path, url: str, count: int, lag: float, batched: bool
-) -> tuple[float, float, str]:
+def run_tagsmoke(root: Path, url: str, count: int, lag: float, batched: bool) -> Measured:
     _tagsmoke_project(root, count, lag, batched)
     argv = [
         sys.executable, "-m", "pytest", "--tagsmoke", f"--tagsmoke-endpoint={url}", "-q",
@@ -217,7 +238,7 @@ def _stepci() -> Path:
     return binary
 
 
-def run_stepci(root: Path, url: str, count: int, lag: float) -> tuple[float, float, str]:
+def run_stepci(root: Path, url: str, count: int, lag: float) -> Measured:
     binary = _stepci()
     retries = int((lag + 10) / POLL_EVERY)
     tests: dict[str, Any] = {}
@@ -269,7 +290,7 @@ def _tavern_python() -> Path:
     return python
 
 
-def run_tavern(root: Path, url: str, count: int, lag: float) -> tuple[float, float, str]:
+def run_tavern(root: Path, url: str, count: int, lag: float) -> Measured:
     python = _tavern_python()
     nonce = uuid.uuid4().hex[:8]
     retries = int((lag + 10) / POLL_EVERY)
@@ -322,19 +343,45 @@ def one_run(runner: str, count: int, lag: float) -> Run:
         if runner == "tagsmoke-batched":
             from pytest_tagsmoke.reference import ReferenceGateway
 
+            phases = None
             with ReferenceGateway(root / "log.sqlite", ingest_delay=lag) as reference:
-                wall, peak, output = run_tagsmoke(root, reference.url, count, lag, batched=True)
+                measured = run_tagsmoke(root, reference.url, count, lag, batched=True)
                 requests = reference.stats["chat"]
         else:
             with StdlibGateway(lag) as gateway:
                 if runner == "tagsmoke":
-                    wall, peak, output = run_tagsmoke(root, gateway.url, count, lag, False)
+                    measured = run_tagsmoke(root, gateway.url, count, lag, False)
                 elif runner == "stepci":
-                    wall, peak, output = run_stepci(root, gateway.url, count, lag)
+                    measured = run_stepci(root, gateway.url, count, lag)
                 else:
-                    wall, peak, output = run_tavern(root, gateway.url, count, lag)
+                    measured = run_tavern(root, gateway.url, count, lag)
                 requests = gateway.log.chat
-        return Run(wall, peak, _passed(output), requests, output)
+                phases = _phases(measured, gateway.log)
+        m = measured
+        run = Run(m.wall, m.cpu, m.peak_mb, _passed(m.output), requests, m.output)
+        run.phases = None if runner == "tagsmoke-batched" else phases
+        return run
+
+
+def _phases(measured: Measured, log: _Log) -> tuple[float, float, float, float] | None:
+    if not log.posted or not log.found:
+        return None
+    first, last, found = min(log.posted), max(log.posted), max(log.found)
+    return (first - measured.started, last - first, found - last, measured.ended - found)
+
+
+def _compile_the_plugin() -> None:
+    """Byte-compile pytest-tagsmoke's modules, as pip does when it installs the wheel.
+
+    An editable checkout has no bytecode until Python writes it, and under
+    ``PYTHONDONTWRITEBYTECODE=1`` (set in many CI images and on this project's machines)
+    it never does: every run would compile the engine from source again (~0.1 s), which a
+    pip-installed plugin does not."""
+    import compileall
+
+    import pytest_tagsmoke
+
+    compileall.compile_dir(Path(pytest_tagsmoke.__file__).parent, quiet=1)
 
 
 def _load() -> str:
@@ -356,9 +403,17 @@ def main() -> None:
         "--quick", action="store_true", help="N = 20 and 200 at lag 2 s (Tavern at 20, once)"
     )
     parser.add_argument("--show-output", action="store_true", help="print a failed run's tail")
+    parser.add_argument(
+        "--phases",
+        action="store_true",
+        help="also print where each stdlib-gateway cell's wall time went (medians): start-up "
+        "to the first request, sending, the last request to the last record found, the "
+        "rest to exit",
+    )
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.lags = [20, 200], [2.0]
+    _compile_the_plugin()
 
     print(
         f"machine: {platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
@@ -367,13 +422,14 @@ def main() -> None:
         f"load average at start {_load()}"
     )
     print(
-        f"floor = lag + 0.3 s (interpreter start-up and one poll tick); runs per cell {args.runs}"
+        f"floor = lag + 0.3 s (interpreter start-up and one poll tick); runs per cell {args.runs}; "
+        "pytest-tagsmoke's modules byte-compiled first, as a pip install does"
     )
     print(
-        "| N | lag (s) | runner | wall median (s) | min-max (s) | peak MB | lost | requests "
-        "| runs | load |"
+        "| N | lag (s) | runner | wall median (s) | min-max (s) | CPU median (s) | peak MB | lost "
+        "| requests | runs | load |"
     )
-    print("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    print("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for lag in args.lags:
         for count in args.sizes:
             runners = [r for r in args.runners if r != "tavern" or count in args.tavern_sizes]
@@ -390,12 +446,23 @@ def main() -> None:
                 lost = max(count - r.passed for r in cell)
                 print(
                     f"| {count} | {lag:g} | {LABELS[runner]} | {statistics.median(walls):.2f} | "
-                    f"{min(walls):.2f}-{max(walls):.2f} | {max(r.peak_mb for r in cell):.0f} | "
+                    f"{min(walls):.2f}-{max(walls):.2f} | "
+                    f"{statistics.median(r.cpu for r in cell):.2f} | "
+                    f"{max(r.peak_mb for r in cell):.0f} | "
                     f"{lost} | {max(r.requests for r in cell)} | {len(cell)} | {_load()} |",
                     flush=True,
                 )
                 if lost and args.show_output:
                     print(cell[-1].output[-3000:])
+                timed = [r.phases for r in cell if r.phases is not None]
+                if args.phases and timed:
+                    medians = [statistics.median(p) for p in zip(*timed, strict=True)]
+                    start, send, find, end = medians
+                    print(
+                        f"|   phases: start-up {start:.2f} s, sending {send:.2f} s, last request "
+                        f"to last record {find:.2f} s (lag {lag:g}), then to exit {end:.2f} s |",
+                        flush=True,
+                    )
 
 
 if __name__ == "__main__":

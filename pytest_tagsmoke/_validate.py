@@ -11,8 +11,7 @@ import json
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-import jsonschema
-
+from pytest_tagsmoke._quick_schema import is_valid
 from pytest_tagsmoke._rules import may_hold_secret
 from pytest_tagsmoke._yaml import format_key_path, locate
 from pytest_tagsmoke.errors import Problem
@@ -21,6 +20,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
 
+    import jsonschema
+
 
 def load_schema(schema_name: str) -> Any:
     text = resources.files("pytest_tagsmoke.schema").joinpath(schema_name).read_text("utf-8")
@@ -28,16 +29,29 @@ def load_schema(schema_name: str) -> Any:
 
 
 @functools.cache
+def _schema(schema_name: str) -> Any:
+    """Each bundled schema read once per process."""
+    return load_schema(schema_name)
+
+
+@functools.cache
 def _validator(schema_name: str) -> jsonschema.protocols.Validator:
     """One validator per schema for the process. The bundled schemas are checked against
     their meta-schema by the tests (``tests/test_scale.py``), not at every run (~0.1 s)."""
-    schema = load_schema(schema_name)
+    import jsonschema
+
+    schema = _schema(schema_name)
     validator: jsonschema.protocols.Validator = jsonschema.validators.validator_for(schema)(schema)
     return validator
 
 
 def schema_problems(document: Any, schema_name: str, path: Path) -> list[Problem]:
-    """Every schema violation in ``document``, in file order, one :class:`Problem` each."""
+    """Every schema violation in ``document``, in file order, one :class:`Problem` each.
+
+    A document the quick check (:mod:`pytest_tagsmoke._quick_schema`) finds valid has none;
+    any other is validated by jsonschema, imported only then (~0.05 s of start-up)."""
+    if is_valid(_schema(schema_name), document):
+        return []
     problems = [
         _to_problem(error, document, path)
         for error in _leaf_errors(_validator(schema_name).iter_errors(document))

@@ -20,9 +20,26 @@ AUDIT_PLUGIN_NAME = "tagsmoke-audit"
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    _leave_engine_unrewritten(pluginmanager)
     from pytest_tagsmoke import hookspecs
 
     pluginmanager.add_hookspecs(hookspecs)
+
+
+def _leave_engine_unrewritten(pluginmanager: pytest.PytestPluginManager) -> None:
+    """Import the engine's modules the ordinary way, not through pytest's assertion
+    rewriter. pytest marks every top-level package of an installed plugin for rewriting;
+    the rewriter then parses and compiles each module itself and keeps its own bytecode
+    cache, which it cannot write under ``PYTHONDONTWRITEBYTECODE=1`` (many CI images): every
+    run would compile the whole engine again (~0.1 s). Unmarked, Python's own bytecode (a
+    wheel's, compiled at install) is used. The engine holds no test asserts to rewrite.
+
+    pytest has no public call to unmark a package; where its rewriter has changed shape,
+    this does nothing and modules are rewritten as before (``PYTEST_DONT_REWRITE``).
+    """
+    marked = getattr(getattr(pluginmanager, "rewrite_hook", None), "_must_rewrite", None)
+    if isinstance(marked, set):
+        marked.discard(__name__.partition(".")[0])
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -7,12 +7,25 @@ from __future__ import annotations
 
 import copy
 import json
+import random
+import sys
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+if "httpx" not in sys.modules:
+    # httpx's package imports its command-line module, which pulls in click and rich (and
+    # pygments) when they happen to be installed: ~0.1 s of start-up a run never uses.
+    # With the module masked, httpx keeps its own stand-in ``httpx.main``; the mask is
+    # lifted at once, so a later ``import httpx._main`` works as before.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    try:
+        import httpx
+    finally:
+        if sys.modules.get("httpx._main", ...) is None:
+            del sys.modules["httpx._main"]
 import httpx
-import tenacity
 
 from pytest_tagsmoke._redact import join_url, redact_headers, redact_url
 from pytest_tagsmoke.profile import Attach, Profile, default_attach
@@ -26,7 +39,6 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 MAX_ATTEMPTS = 3
 MAX_RETRY_AFTER = 5.0
 MAX_TEXT = 2000
-_BACKOFF = tenacity.wait_exponential(multiplier=0.1, max=2.0) + tenacity.wait_random(0, 0.1)
 
 
 @dataclass(frozen=True)
@@ -92,6 +104,16 @@ def resolve_attach(profile: Profile, scenario: Scenario, dimension: str) -> Atta
     return spec.get(dimension) or profile.attach_for(dimension)
 
 
+def _copied(value: Any) -> Any:
+    """A copy of a JSON-like body whose mappings and lists are new (the request fills in
+    its own metadata); a few times faster than ``copy.deepcopy`` on every scenario."""
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return copy.deepcopy(value) if isinstance(value, (set, bytearray)) else value
+
+
 def build_request(profile: Profile, scenario: Scenario, correlation_id: str) -> PreparedRequest:
     """The exact request for ``scenario``; sends nothing."""
     spec = scenario.request
@@ -104,7 +126,7 @@ def build_request(profile: Profile, scenario: Scenario, correlation_id: str) -> 
     correlation = profile.correlation
     if correlation.header:
         headers[correlation.header] = correlation_id
-    body = copy.deepcopy(spec.json)
+    body = _copied(spec.json)
     if not isinstance(body, dict):
         body = {} if body is None else body
     if correlation.metadata and isinstance(body, dict):
@@ -158,21 +180,18 @@ class SendError(Exception):
         self.retry_count = retry_count
 
 
-def _waiter(budget: float) -> Any:
-    def wait(state: tenacity.RetryCallState) -> float:
-        """Honour a numeric ``Retry-After`` (capped); else exponential backoff with jitter;
-        never past the request's total budget."""
-        seconds = float(_BACKOFF(state))
-        outcome = state.outcome
-        if outcome is not None and not outcome.failed:
-            try:
-                retry_after = float(outcome.result().headers.get("retry-after", ""))
-                seconds = min(max(retry_after, 0.0), MAX_RETRY_AFTER)
-            except ValueError:
-                pass
-        return max(0.0, min(seconds, budget - (state.seconds_since_start or 0.0)))
-
-    return wait
+def _wait(attempt: int, elapsed: float, budget: float, response: httpx.Response | None) -> float:
+    """Seconds before the next attempt: a numeric ``Retry-After`` of the answer (capped),
+    else 0.1 s doubling up to 2 s plus up to 0.1 s of jitter; never past the request's
+    total budget."""
+    seconds = min(0.1 * 2.0 ** (attempt - 1), 2.0) + random.uniform(0, 0.1)
+    if response is not None:
+        try:
+            retry_after = float(response.headers.get("retry-after", ""))
+            seconds = min(max(retry_after, 0.0), MAX_RETRY_AFTER)
+        except ValueError:
+            pass
+    return max(0.0, min(seconds, budget - elapsed))
 
 
 def send(
@@ -184,48 +203,51 @@ def send(
 ) -> SentRequest:
     """Send with bounded retries, within ``budget`` seconds for every attempt and wait.
 
-    Retried: errors raised before the request was written (:data:`NOT_SENT_ERRORS`) and the
-    answers ``retry_statuses`` (429/502/503/504 unless the scenario expects one of them).
-    Never retried: a read timeout or a dropped answer (the gateway may have logged the
-    request already). No answer at all raises :class:`SendError` with the retries made;
-    every HTTP answer, retried or not, is returned with its status.
+    Retried, up to :data:`MAX_ATTEMPTS` attempts in all: errors raised before the request
+    was written (:data:`NOT_SENT_ERRORS`) and the answers ``retry_statuses``
+    (429/502/503/504 unless the scenario expects one of them). Never retried: a read
+    timeout or a dropped answer (the gateway may have logged the request already). No
+    answer at all raises :class:`SendError` with the retries made; every HTTP answer,
+    retried or not, is returned with its status.
     """
-    retrying = tenacity.Retrying(
-        stop=tenacity.stop_after_attempt(MAX_ATTEMPTS) | tenacity.stop_after_delay(budget),
-        wait=_waiter(budget),
-        retry=tenacity.retry_if_exception_type(NOT_SENT_ERRORS)
-        | tenacity.retry_if_result(lambda r: r.status_code in retry_statuses),
-        retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
-        reraise=True,
-    )
-    try:
-        response: httpx.Response = retrying(
-            client.request,
-            request.method,
-            request.url,
-            headers=request.headers,
-            json=request.json,
-        )
-    except httpx.TransportError as exc:
-        retries = int(retrying.statistics.get("attempt_number", 1)) - 1
-        detail = f"{type(exc).__name__}: {exc}"
-        if not isinstance(exc, NOT_SENT_ERRORS):
-            detail += (
-                " (the request was written and not answered in time; not re-sent: the "
-                "gateway may already have logged it)"
+    started = time.monotonic()
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            response = client.request(
+                request.method, request.url, headers=request.headers, json=request.json
             )
-        if retries:
-            detail += f" after {retries} retr{'y' if retries == 1 else 'ies'}"
-        raise SendError(detail, retries) from None
-    attempts = int(retrying.statistics.get("attempt_number", 1))
-    return SentRequest(
-        request=request,
-        status=response.status_code,
-        retry_count=attempts - 1,
-        text=response.text[:MAX_TEXT],
-        headers=dict(response.headers),
-        body=_json_or_none(response),
-    )
+        except httpx.TransportError as exc:
+            elapsed = time.monotonic() - started
+            if isinstance(exc, NOT_SENT_ERRORS) and attempt < MAX_ATTEMPTS and elapsed < budget:
+                time.sleep(_wait(attempt, elapsed, budget, None))
+                continue
+            raise SendError(_no_answer(exc, attempt - 1), attempt - 1) from None
+        elapsed = time.monotonic() - started
+        if response.status_code in retry_statuses and attempt < MAX_ATTEMPTS and elapsed < budget:
+            time.sleep(_wait(attempt, elapsed, budget, response))
+            continue
+        return SentRequest(
+            request=request,
+            status=response.status_code,
+            retry_count=attempt - 1,
+            text=response.text[:MAX_TEXT],
+            headers=dict(response.headers),
+            body=_json_or_none(response),
+        )
+
+
+def _no_answer(exc: httpx.TransportError, retries: int) -> str:
+    detail = f"{type(exc).__name__}: {exc}"
+    if not isinstance(exc, NOT_SENT_ERRORS):
+        detail += (
+            " (the request was written and not answered in time; not re-sent: the "
+            "gateway may already have logged it)"
+        )
+    if retries:
+        detail += f" after {retries} retr{'y' if retries == 1 else 'ies'}"
+    return detail
 
 
 def _json_or_none(response: httpx.Response) -> Any:

@@ -10,6 +10,7 @@ PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 
 from __future__ import annotations
 
+import gc
 import glob
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -105,6 +106,7 @@ class TagsmokeSession:
         self._plan_error = ""
         self.tally = RunTally()
         self.dry_run_requests: list[tuple[str, str]] = []
+        self._refusals: dict[int, tuple[Scenario, str | None]] = {}
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> TagsmokeSession:
@@ -182,6 +184,10 @@ class TagsmokeSession:
     def pytest_runtestloop(self, session: pytest.Session) -> None:
         """Plan and send the batch once, over the final selection (after ``-k``, ``--lf``
         and deselection), before the first item runs; items only look up their outcome."""
+        # What exists now (modules, the profile, the collected items) lives until the run
+        # ends: leave it out of the cyclic garbage collector's passes (the interpreter's own
+        # while thousands of results are made, and pytest's full collections at exit).
+        gc.freeze()
         if (
             self.dry_run
             or self.serial
@@ -297,7 +303,17 @@ class TagsmokeSession:
         )
 
     def production_refusal(self, scenario: Scenario) -> str | None:
-        return None if self.allow_production else environment_refusal(scenario, self.profile)
+        """Why ``scenario`` is refused (it carries environment=production), or None; worked
+        out once per scenario (the batch plan and the item's setup both ask)."""
+        if self.allow_production:
+            return None
+        known = self._refusals.get(id(scenario))
+        if known is None or known[0] is not scenario:
+            known = self._refusals[id(scenario)] = (
+                scenario,
+                environment_refusal(scenario, self.profile),
+            )
+        return known[1]
 
     def _waiting_line(self) -> WaitingLine | None:
         """The progress line while records are awaited; none under ``-q`` or without a

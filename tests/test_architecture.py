@@ -66,6 +66,7 @@ STAGES: dict[int, tuple[str, ...]] = {
         "tag_lint",
         "_yaml",
         "_validate",
+        "_quick_schema",
         "_rules",
         "guard",
         "redaction",

@@ -265,7 +265,8 @@ class HttpLogStore:
         if self._batched:
             return self.fetch_many(correlation_ids)
         found = self._sweep(correlation_ids)
-        rest = [i for i in correlation_ids if i not in found]
+        # The sweep always asked the first window: the rotating one looks elsewhere.
+        rest = [i for i in correlation_ids[self._concurrency :] if i not in found]
         if rest:
             start = self._cursor % len(rest)
             self._cursor = start + self._concurrency
