@@ -20,8 +20,8 @@ import statistics
 import time
 from pathlib import Path
 
-from pytest_tagsmoke.guard import find_amounts, scan_text
-from pytest_tagsmoke.redaction import Redactor, basic_credential
+from pytest_tagsmoke.safety.pricing_guard import find_amounts, scan_text
+from pytest_tagsmoke.safety.redaction import Redactor, basic_credential
 
 
 def smoke_record(index: int) -> str:

@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 
 from pytest_tagsmoke import __version__
-from pytest_tagsmoke._file_selection import PROFILE_NAMES, select_files
 from pytest_tagsmoke.errors import Problem, TagsmokeFileError
-from pytest_tagsmoke.lint import TagLint, ledger_warnings, tag_value_warnings
-from pytest_tagsmoke.profile import Profile, load_profile
-from pytest_tagsmoke.scenario import Scenario, load_scenario_file
+from pytest_tagsmoke.files.lint import TagLint, ledger_warnings, tag_value_warnings
+from pytest_tagsmoke.files.profile import Profile, load_profile
+from pytest_tagsmoke.files.scenario import Scenario, load_scenario_file
+from pytest_tagsmoke.files.selection import PROFILE_NAMES, select_files
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 

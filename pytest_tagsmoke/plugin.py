@@ -142,11 +142,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _start_smoke_run(config: pytest.Config) -> None:
     """Register the smoke run's plugins: the session, the redaction layer, the header."""
-    from pytest_tagsmoke import report_header
-    from pytest_tagsmoke._options import resolve_pinned_options
-    from pytest_tagsmoke.artifacts import artifacts_folder_problem
-    from pytest_tagsmoke.redaction_plugin import RedactionPlugin
-    from pytest_tagsmoke.session import TagsmokeSession
+    from pytest_tagsmoke.pytest_front import report_header
+    from pytest_tagsmoke.pytest_front.options import resolve_pinned_options
+    from pytest_tagsmoke.pytest_front.report_redaction import RedactionPlugin
+    from pytest_tagsmoke.pytest_front.session import TagsmokeSession
+    from pytest_tagsmoke.reports.artifacts import artifacts_folder_problem
 
     resolve_pinned_options(config)
     session = TagsmokeSession.from_config(config)

@@ -24,7 +24,7 @@ with contextlib.suppress(ImportError):  # a dev dependency; pytest loads this fi
 # that table and a refused connection would escape as a raw httpcore error).
 import httpcore  # noqa: F401
 
-import pytest_tagsmoke.session  # noqa: F401
+import pytest_tagsmoke.pytest_front.session  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pytest_tagsmoke.policy import Classification, expected_classification
-from pytest_tagsmoke.scenario import Expectation, RequestSpec, Scenario
-from pytest_tagsmoke.send import PreparedRequest
+from pytest_tagsmoke.files.scenario import Expectation, RequestSpec, Scenario
+from pytest_tagsmoke.policy.tag_policy import Classification, expected_classification
+from pytest_tagsmoke.sending.request import PreparedRequest
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -20,11 +20,11 @@ if TYPE_CHECKING:
     import pytest
 
     from pytest_tagsmoke.logstore import LogRecord
-    from pytest_tagsmoke.policy import TagPolicy
+    from pytest_tagsmoke.policy.tag_policy import TagPolicy
 
 REPO = Path(__file__).resolve().parents[1]
-# Written out here, not imported from pytest_tagsmoke.record: the tests check the binding
-# contract (the seed's nine fields), not the code against itself.
+# Written out here, not imported from pytest_tagsmoke.records.smoke_record: the tests check the
+# binding contract (the seed's nine fields), not the code against itself.
 SEED_FIELDS = (
     "audit_date",
     "service_owner",
@@ -125,7 +125,7 @@ NO_REQUEST = PreparedRequest("POST", URL, {}, {}, "cid-1", {})
 
 @dataclass(frozen=True)
 class Sent:
-    """A scenario's outcome as plain values (what ``runtime.Dispatch`` holds after a run):
+    """A scenario's outcome as plain values (what ``sending.batch.Dispatch`` holds after a run):
     the input of ``judge`` and ``build_smoke_record`` in unit tests."""
 
     scenario: Scenario

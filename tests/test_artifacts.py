@@ -225,7 +225,7 @@ def test_planted_price_makes_the_guard_fail_the_run(
 
 
 def test_pricing_guard_scans_text(tmp_path: Path) -> None:
-    from pytest_tagsmoke.guard import scan
+    from pytest_tagsmoke.safety.pricing_guard import scan
 
     cases: dict[str, Any] = {
         "a.json": '{"response_cost": 1}',

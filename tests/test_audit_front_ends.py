@@ -346,7 +346,7 @@ def _yaml_blocks(text: str) -> list[str]:
 
 def test_docs_audit_sections_load(tmp_path: Path) -> None:
     from pytest_tagsmoke.audit.config import load_audit
-    from pytest_tagsmoke.profile import load_profile
+    from pytest_tagsmoke.files.profile import load_profile
 
     blocks = _yaml_blocks((REPO / "docs" / "audit.md").read_text())
     assert len(blocks) == 2

@@ -54,7 +54,7 @@ def test_source_secrets_cover_query_values_url_query_and_basic_form(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from pytest_tagsmoke.audit.run import load
-    from pytest_tagsmoke.redaction import Redactor
+    from pytest_tagsmoke.safety.redaction import Redactor
 
     for name, value in {
         "URL_PASS": "url-pass-1234",

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from pytest_tagsmoke.errors import TagsmokeFileError
-from pytest_tagsmoke.profile import load_profile
-from pytest_tagsmoke.scenario import load_scenario_file
+from pytest_tagsmoke.files.profile import load_profile
+from pytest_tagsmoke.files.scenario import load_scenario_file
 
 CORPUS = Path(__file__).parent / "corpus"
 _LOCATED = re.compile(r"^(\d+):(\d+): (.*)$")

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_tagsmoke.errors import TagsmokeFileError
-from pytest_tagsmoke.guard import find_amounts, scan_text, withhold_amounts
-from pytest_tagsmoke.profile import load_profile
-from pytest_tagsmoke.scenario import load_scenario_file
+from pytest_tagsmoke.files.profile import load_profile
+from pytest_tagsmoke.files.scenario import load_scenario_file
+from pytest_tagsmoke.safety.pricing_guard import find_amounts, scan_text, withhold_amounts
 from tests.helpers import AMOUNTS
 
 if TYPE_CHECKING:

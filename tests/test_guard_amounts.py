@@ -1,7 +1,7 @@
 """The pricing guard on plain values: where each amount starts and ends, what it is called,
 and what the quick first look (``may_hold_amounts``) lets through. These pin the guard's
 behaviour down to the character, so that a changed comparison, bound or offset in
-pytest_tagsmoke/guard.py fails a test (tools/mutation_score.py, docs/mutation.md)."""
+pytest_tagsmoke/safety/pricing_guard.py fails a test (tools/mutation_score.py, docs/mutation.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_tagsmoke.guard import (
+from pytest_tagsmoke.safety.pricing_guard import (
     WITHHELD,
     PricingClaim,
     distinct_pieces,

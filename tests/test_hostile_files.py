@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from pytest_tagsmoke.errors import TagsmokeFileError
-from pytest_tagsmoke.production import environment_refusal, host_refusal
-from pytest_tagsmoke.profile import Profile, load_profile
-from pytest_tagsmoke.scenario import Scenario, load_scenario_file
-from pytest_tagsmoke.send import build_request, render_request
+from pytest_tagsmoke.files.profile import Profile, load_profile
+from pytest_tagsmoke.files.scenario import Scenario, load_scenario_file
+from pytest_tagsmoke.sending.production import environment_refusal, host_refusal
+from pytest_tagsmoke.sending.request import build_request, render_request
 from tests.helpers import CANARY, alias_bomb
 
 # A bound that only a hang or a blow-up reaches; not a speed test.

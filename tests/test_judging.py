@@ -15,12 +15,12 @@ import pytest
 from pytest_tagsmoke.judging import Finding, Verdict, judge
 from pytest_tagsmoke.judging.record_checks import drift_hint, is_count, token_fields
 from pytest_tagsmoke.logstore import LogRecord
-from pytest_tagsmoke.policy import TagPolicy
-from pytest_tagsmoke.reasons import FailureReason
+from pytest_tagsmoke.policy.reasons import FailureReason
+from pytest_tagsmoke.policy.tag_policy import TagPolicy
 from tests.helpers import scenario, sent
 
 if TYPE_CHECKING:
-    from pytest_tagsmoke.scenario import Scenario
+    from pytest_tagsmoke.files.scenario import Scenario
 
 R = FailureReason
 POLICY = TagPolicy(owners={"team-a": "alice"}, shared_owners=frozenset({"platform"}))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import jsonschema
 import pytest
 
-from pytest_tagsmoke.profile import load_profile
+from pytest_tagsmoke.files.profile import load_profile
 from pytest_tagsmoke.reference import ReferenceGateway
 from tests.helpers import REPO, read_records
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
+from pytest_tagsmoke.files.profile import load_profile
 from pytest_tagsmoke.logstore import LogStoreError, TimeWindow
 from pytest_tagsmoke.logstore.jsonl import JsonlLogStore
 from pytest_tagsmoke.logstore.mapping import FieldMapper, FieldSpec
@@ -30,8 +31,7 @@ from pytest_tagsmoke.logstore.sql_connect import (
     SqlConnectError,
     SqliteConnection,
 )
-from pytest_tagsmoke.policy import TagPolicy, normalizer
-from pytest_tagsmoke.profile import load_profile
+from pytest_tagsmoke.policy.tag_policy import TagPolicy, normalizer
 from tests.helpers import CANARY
 
 if TYPE_CHECKING:

@@ -8,12 +8,17 @@ import pytest
 
 from pytest_tagsmoke.judging import Verdict, judge
 from pytest_tagsmoke.logstore import LogRecord
-from pytest_tagsmoke.policy import Classification, TagPolicy, classify, expected_classification
-from pytest_tagsmoke.reasons import FailureReason
+from pytest_tagsmoke.policy.reasons import FailureReason
+from pytest_tagsmoke.policy.tag_policy import (
+    Classification,
+    TagPolicy,
+    classify,
+    expected_classification,
+)
 from tests.helpers import scenario, sent
 
 if TYPE_CHECKING:
-    from pytest_tagsmoke.scenario import Scenario
+    from pytest_tagsmoke.files.scenario import Scenario
 
 POLICY = TagPolicy(owners={"team-a": "alice"}, shared_owners=frozenset({"platform"}))
 CLEAN = {"owner": "team-a", "environment": "staging", "use_case": "search"}

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pytest_tagsmoke.logstore.mapping import FieldMapper, FieldSpec, scalar
-from pytest_tagsmoke.policy import LedgerEntry, TagPolicy, classify
+from pytest_tagsmoke.policy.tag_policy import LedgerEntry, TagPolicy, classify
 
 # -- the tag policy ---------------------------------------------------------------------
 # -- the owner ledger ---------------------------------------------------------------------

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 
+from pytest_tagsmoke.files.profile import PollConfig, load_profile
 from pytest_tagsmoke.logstore.open_store import open_log_store
+from pytest_tagsmoke.logstore.poll import PollProgress, next_wait, wait_for_records
 from pytest_tagsmoke.logstore.settings import HttpSettings, JsonlSettings
-from pytest_tagsmoke.policy import normalizer
-from pytest_tagsmoke.poll import PollProgress, next_wait, wait_for_records
-from pytest_tagsmoke.profile import PollConfig, load_profile
+from pytest_tagsmoke.policy.tag_policy import normalizer
 from tests.helpers import REPO
 
 if TYPE_CHECKING:

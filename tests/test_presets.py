@@ -22,12 +22,12 @@ import pytest
 import yaml
 
 from pytest_tagsmoke.errors import TagsmokeFileError
+from pytest_tagsmoke.files.profile import PRESETS, Profile, load_profile
+from pytest_tagsmoke.files.scenario import Expectation, RequestSpec, Scenario
 from pytest_tagsmoke.logstore.open_store import open_log_store
 from pytest_tagsmoke.logstore.settings import JsonlSettings
-from pytest_tagsmoke.policy import normalizer
-from pytest_tagsmoke.profile import PRESETS, Profile, load_profile
-from pytest_tagsmoke.scenario import Expectation, RequestSpec, Scenario
-from pytest_tagsmoke.send import build_request
+from pytest_tagsmoke.policy.tag_policy import normalizer
+from pytest_tagsmoke.sending.request import build_request
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -9,16 +9,16 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_tagsmoke.production import environment_refusal, host_refusal, normalized_host
-from pytest_tagsmoke.profile import load_profile
-from pytest_tagsmoke.scenario import load_scenario_file
+from pytest_tagsmoke.files.profile import load_profile
+from pytest_tagsmoke.files.scenario import load_scenario_file
+from pytest_tagsmoke.sending.production import environment_refusal, host_refusal, normalized_host
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from pytest_tagsmoke.profile import Profile
+    from pytest_tagsmoke.files.profile import Profile
+    from pytest_tagsmoke.files.scenario import Scenario
     from pytest_tagsmoke.reference import ReferenceGateway
-    from pytest_tagsmoke.scenario import Scenario
 
 LITELLM_PROFILE = """\
 endpoint: http://127.0.0.1:9

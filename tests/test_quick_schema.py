@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from pytest_tagsmoke._quick_schema import is_valid
-from pytest_tagsmoke._validate import _validator, load_schema
+from pytest_tagsmoke.files.quick_schema import is_valid
+from pytest_tagsmoke.files.schema_check import _validator, load_schema
 from tests.helpers import REPO
 
 FILES = [

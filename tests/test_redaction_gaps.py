@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_tagsmoke.profile import load_profile
+from pytest_tagsmoke.files.profile import load_profile
 from tests.helpers import CANARY, everything_readable
 
 if TYPE_CHECKING:

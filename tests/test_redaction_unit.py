@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_tagsmoke.redaction import (
+from pytest_tagsmoke.safety.redaction import (
     Redactor,
     basic_credential,
     holds_secret,

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from pytest_tagsmoke.files.profile import PRESETS, load_profile
 from pytest_tagsmoke.logstore.settings import HttpSettings
-from pytest_tagsmoke.profile import PRESETS, load_profile
 from tests.helpers import REPO
 
 if TYPE_CHECKING:

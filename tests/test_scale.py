@@ -8,12 +8,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pytest_tagsmoke.guard import find_amounts, scan_text
+from pytest_tagsmoke.files.profile import load_profile
 from pytest_tagsmoke.logstore.http import MAX_BATCH_IDS, MAX_URL_LENGTH, HttpLogStore
 from pytest_tagsmoke.logstore.mapping import FieldMapper
 from pytest_tagsmoke.logstore.settings import HttpSettings
-from pytest_tagsmoke.profile import load_profile
 from pytest_tagsmoke.reference import ReferenceGateway
+from pytest_tagsmoke.safety.pricing_guard import find_amounts, scan_text
 from tests.helpers import AMOUNTS, write_many_scenarios
 
 
@@ -116,7 +116,7 @@ def test_the_bundled_schemas_are_valid_json_schemas(name: str) -> None:
     # Checked here once rather than at every run's start.
     import jsonschema
 
-    from pytest_tagsmoke._validate import load_schema
+    from pytest_tagsmoke.files.schema_check import load_schema
 
     schema = load_schema(name)
     jsonschema.validators.validator_for(schema).check_schema(schema)

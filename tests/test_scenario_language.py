@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pytest_tagsmoke.errors import Problem, TagsmokeFileError
+from pytest_tagsmoke.files.scenario import load_scenario_file
 from pytest_tagsmoke.reference import ReferenceGateway
-from pytest_tagsmoke.scenario import load_scenario_file
 from tests.helpers import read_records
 
 if TYPE_CHECKING:

@@ -10,8 +10,8 @@ import pytest
 
 from pytest_tagsmoke.cli import main as tagsmoke_main
 from pytest_tagsmoke.errors import TagsmokeFileError
-from pytest_tagsmoke.profile import load_profile
-from pytest_tagsmoke.redaction import Redactor, basic_credential, redact_url
+from pytest_tagsmoke.files.profile import load_profile
+from pytest_tagsmoke.safety.redaction import Redactor, basic_credential, redact_url
 from tests.helpers import CANARY, everything_readable, read_records
 
 if TYPE_CHECKING:

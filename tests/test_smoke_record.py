@@ -15,9 +15,9 @@ import jsonschema
 
 from pytest_tagsmoke.judging import judge
 from pytest_tagsmoke.logstore import LogRecord
-from pytest_tagsmoke.policy import LedgerEntry, TagPolicy
-from pytest_tagsmoke.reasons import FailureReason
-from pytest_tagsmoke.record import SmokeRecord, build_smoke_record
+from pytest_tagsmoke.policy.reasons import FailureReason
+from pytest_tagsmoke.policy.tag_policy import LedgerEntry, TagPolicy
+from pytest_tagsmoke.records.smoke_record import SmokeRecord, build_smoke_record
 from tests.helpers import REPO, SEED_FIELDS, Sent, scenario, sent
 
 if TYPE_CHECKING:

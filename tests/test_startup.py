@@ -57,13 +57,17 @@ def test_a_smoke_run_imports_only_what_it_uses_and_rewrites_none_of_the_engine(
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
     seen = json.loads((demo.path / "imported.json").read_text())
     modules = set(seen["modules"])
-    assert {"httpx", "pytest_tagsmoke.session", "pytest_tagsmoke.runtime"} <= modules
+    assert {
+        "httpx",
+        "pytest_tagsmoke.pytest_front.session",
+        "pytest_tagsmoke.sending.batch",
+    } <= modules
     for name in UNUSED:
         assert name not in modules
         assert not any(m.startswith(name + ".") for m in modules), name
     rewritten = [n for n, kind in seen["loaders"].items() if kind == "AssertionRewritingHook"]
     # The entry module is imported before it can say so; everything after it is not rewritten.
     assert set(rewritten) <= {"pytest_tagsmoke", "pytest_tagsmoke.plugin"}
-    assert seen["loaders"]["pytest_tagsmoke.runtime"] == "SourceFileLoader"
+    assert seen["loaders"]["pytest_tagsmoke.sending.batch"] == "SourceFileLoader"
     # What lives until the end (modules, profile, items) is left out of the collector's passes.
     assert seen["frozen"] > 0

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from pytest_tagsmoke.profile import load_profile
-from pytest_tagsmoke.runtime import Runtime
+from pytest_tagsmoke.files.profile import load_profile
+from pytest_tagsmoke.sending.batch import Runtime
 from tests.helpers import REPO
 
 if TYPE_CHECKING:

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_tagsmoke._yaml import MAX_ALIASES, load_yaml
 from pytest_tagsmoke.cli import main as tagsmoke_main
 from pytest_tagsmoke.errors import TagsmokeFileError
-from pytest_tagsmoke.profile import load_profile
-from pytest_tagsmoke.scenario import load_scenario_file
+from pytest_tagsmoke.files.profile import load_profile
+from pytest_tagsmoke.files.scenario import load_scenario_file
+from pytest_tagsmoke.files.yaml_loader import MAX_ALIASES, load_yaml
 from tests.helpers import alias_bomb
 
 if TYPE_CHECKING:

@@ -33,17 +33,20 @@ REPO = Path(__file__).resolve().parents[1]
 #: code. Update the names here when modules move.
 MODULES: dict[str, tuple[str, ...]] = {
     # classification
-    "pytest_tagsmoke/policy.py": ("tests/test_policy.py", "tests/test_policy_mutants.py"),
+    "pytest_tagsmoke/policy/tag_policy.py": (
+        "tests/test_policy.py",
+        "tests/test_policy_mutants.py",
+    ),
     # the failure reasons and their one precedence
-    "pytest_tagsmoke/reasons.py": ("tests/test_judging.py",),
-    # judging (unit tests on plain values only; verify.py is its former name, a shim; the
-    # end-to-end verdict tests of test_artifacts.py would make a run about 20 minutes)
+    "pytest_tagsmoke/policy/reasons.py": ("tests/test_judging.py",),
+    # judging (unit tests on plain values only; the end-to-end verdict tests of
+    # test_artifacts.py would make a run about 20 minutes)
     "pytest_tagsmoke/judging/judge.py": ("tests/test_policy.py", "tests/test_judging.py"),
     "pytest_tagsmoke/judging/record_checks.py": ("tests/test_policy.py", "tests/test_judging.py"),
     # the smoke record and its JSON form
-    "pytest_tagsmoke/record.py": ("tests/test_smoke_record.py",),
-    # redaction (redaction.py; _redact.py is its import shim)
-    "pytest_tagsmoke/redaction.py": (
+    "pytest_tagsmoke/records/smoke_record.py": ("tests/test_smoke_record.py",),
+    # redaction
+    "pytest_tagsmoke/safety/redaction.py": (
         "tests/test_redaction_unit.py",
         "tests/test_secrets.py::test_redactor_knows_every_form_a_secret_takes_on_its_way_out",
         "tests/test_secrets.py::test_redact_url_hides_every_query_value_unless_public",
@@ -54,7 +57,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "tests/test_scenario_language.py::test_dry_run_sends_nothing_and_redacts",
     ),
     # pricing guard
-    "pytest_tagsmoke/guard.py": (
+    "pytest_tagsmoke/safety/pricing_guard.py": (
         "tests/test_guard_amounts.py",
         "tests/test_guard.py",
         "tests/test_artifacts.py::test_pricing_guard_scans_text",

@@ -3,7 +3,7 @@
 Pure functions. A store hands over :class:`Group` rows — one per distinct tuple of mapped
 values (dimensions, service, request class, day, whether the record is traceable) with a
 record count and a token sum — and :func:`build_census` classifies each distinct tuple once
-with :func:`pytest_tagsmoke.policy.classify`, then weighs it by its count. The policy is
+with :func:`pytest_tagsmoke.policy.tag_policy.classify`, then weighs it by its count. The policy is
 never re-implemented in a query.
 
 PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pytest_tagsmoke.policy import (
+from pytest_tagsmoke.policy.tag_policy import (
     BUCKETS,
     INVALID_ENVIRONMENT,
     MISSING_ENVIRONMENT,
@@ -25,13 +25,13 @@ from pytest_tagsmoke.policy import (
     SHARED_COST_RULE_NEEDED,
     classify,
 )
-from pytest_tagsmoke.summary import COUNT_NAMES
+from pytest_tagsmoke.records.summary import COUNT_NAMES
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
     from pytest_tagsmoke.audit.groups import Group as Group  # re-exported for type hints
-    from pytest_tagsmoke.policy import Classification, TagPolicy
+    from pytest_tagsmoke.policy.tag_policy import Classification, TagPolicy
 
 #: The seed's failure reasons, always listed in ``reasons`` (zero when absent).
 SEED_REASONS = (

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pytest_tagsmoke.errors import TagsmokeFileError
-from pytest_tagsmoke.profile import PROFILE_FILENAME
+from pytest_tagsmoke.files.profile import PROFILE_FILENAME
 
 if TYPE_CHECKING:
     import argparse
     import datetime as dt
 
-    from pytest_tagsmoke.redaction import Redactor
+    from pytest_tagsmoke.safety.redaction import Redactor
 
 EXIT_HOLDS, EXIT_FAILS, EXIT_USAGE = 0, 1, 2
 
@@ -73,10 +73,10 @@ def _usage(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pytest_tagsmoke.artifacts import artifacts_folder_problem, new_run_id
     from pytest_tagsmoke.audit.outputs import guard_pricing, write_outputs
     from pytest_tagsmoke.audit.run import audit_redactor, load, run_audit
     from pytest_tagsmoke.audit.source import AuditStoreError
+    from pytest_tagsmoke.reports.artifacts import artifacts_folder_problem, new_run_id
 
     profile_path: Path = args.profile or Path(PROFILE_FILENAME)
     if not profile_path.is_file():

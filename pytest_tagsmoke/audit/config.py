@@ -14,9 +14,6 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from pytest_tagsmoke._rules import CLAIM_WHY, is_claim_key
-from pytest_tagsmoke._validate import schema_problems
-from pytest_tagsmoke._yaml import YamlMap, format_key_path, load_yaml, locate
 from pytest_tagsmoke.audit.source_config import (
     DEFAULT_FILE_FIELDS,
     DEFAULT_SQL_FIELDS,
@@ -27,12 +24,15 @@ from pytest_tagsmoke.audit.window import Window as Window  # re-exported
 from pytest_tagsmoke.audit.window import iso as iso  # re-exported
 from pytest_tagsmoke.audit.window import parse_time, window_of
 from pytest_tagsmoke.errors import Problem, TagsmokeFileError
+from pytest_tagsmoke.files.content_rules import CLAIM_WHY, is_claim_key
+from pytest_tagsmoke.files.schema_check import schema_problems
+from pytest_tagsmoke.files.yaml_loader import YamlMap, format_key_path, load_yaml, locate
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
-    from pytest_tagsmoke.policy import TagPolicy
+    from pytest_tagsmoke.policy.tag_policy import TagPolicy
 
 #: The seed's 30-record sample: 10 production, 10 non-production, 10 from the service or
 #: request class whose daily volume varies most.

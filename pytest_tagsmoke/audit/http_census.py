@@ -18,7 +18,7 @@ import jmespath
 from pytest_tagsmoke.audit.config import iso
 from pytest_tagsmoke.audit.source import AuditStoreError, ReadNotes
 from pytest_tagsmoke.audit.stream_census import StreamCensus
-from pytest_tagsmoke.redaction import redact_url
+from pytest_tagsmoke.safety.redaction import redact_url
 
 if TYPE_CHECKING:
     from pytest_tagsmoke.audit.census import Group

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_tagsmoke.audit.run import Check
-from pytest_tagsmoke.guard import PricingClaim, scan_text, withhold_amounts
-from pytest_tagsmoke.redaction import Redactor
-from pytest_tagsmoke.summary import COUNT_NAMES
+from pytest_tagsmoke.records.summary import COUNT_NAMES
+from pytest_tagsmoke.safety.pricing_guard import PricingClaim, scan_text, withhold_amounts
+from pytest_tagsmoke.safety.redaction import Redactor
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

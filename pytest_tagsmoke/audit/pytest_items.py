@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_tagsmoke.artifacts import artifacts_folder_problem
 from pytest_tagsmoke.errors import TagsmokeFileError
+from pytest_tagsmoke.reports.artifacts import artifacts_folder_problem
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -35,7 +35,7 @@ def _profile_path(config: pytest.Config) -> Path:
     default = config.rootpath / "tagsmoke.yaml"
     pyproject = config.rootpath / "pyproject.toml"
     if not default.is_file() and pyproject.is_file():
-        from pytest_tagsmoke.profile import has_pyproject_table
+        from pytest_tagsmoke.files.profile import has_pyproject_table
 
         if has_pyproject_table(pyproject):
             return pyproject.resolve()
@@ -132,10 +132,10 @@ class AuditFile(pytest.File):
         self.plugin = plugin
 
     def collect(self) -> Iterator[AuditItem]:
-        from pytest_tagsmoke.artifacts import new_run_id
         from pytest_tagsmoke.audit.outputs import guard_pricing
         from pytest_tagsmoke.audit.run import audit_redactor, load, run_audit
         from pytest_tagsmoke.audit.source import AuditStoreError
+        from pytest_tagsmoke.reports.artifacts import new_run_id
 
         try:
             profile, config = load(self.path)

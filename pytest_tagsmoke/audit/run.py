@@ -17,15 +17,15 @@ from pytest_tagsmoke.audit.config import load_audit
 from pytest_tagsmoke.audit.sample import draw, plan, production_values, seed_record
 from pytest_tagsmoke.audit.source import Reading, open_source
 from pytest_tagsmoke.audit.source_config import TOKEN_FIELD
-from pytest_tagsmoke.profile import load_profile
+from pytest_tagsmoke.files.profile import load_profile
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from pytest_tagsmoke.audit.config import AuditConfig
-    from pytest_tagsmoke.policy import TagPolicy
-    from pytest_tagsmoke.profile import Profile
-    from pytest_tagsmoke.redaction import Redactor
+    from pytest_tagsmoke.files.profile import Profile
+    from pytest_tagsmoke.policy.tag_policy import TagPolicy
+    from pytest_tagsmoke.safety.redaction import Redactor
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pytest_tagsmoke.audit.census import all_reasons, primary_reason
 from pytest_tagsmoke.audit.groups import NO_SERVICE
-from pytest_tagsmoke.policy import classify
+from pytest_tagsmoke.policy.tag_policy import classify
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
-    from pytest_tagsmoke.policy import TagPolicy
+    from pytest_tagsmoke.policy.tag_policy import TagPolicy
 
 StratumKind = Literal["production", "non_production", "service", "request_class"]
 KEY_SEPARATOR = "|"

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlencode
 
-from pytest_tagsmoke._yaml import locate
 from pytest_tagsmoke.errors import Problem
-from pytest_tagsmoke.redaction import url_secrets
+from pytest_tagsmoke.files.yaml_loader import locate
+from pytest_tagsmoke.safety.redaction import url_secrets
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping

@@ -5,7 +5,7 @@ sqlglot's dialects for a user's own warehouse).
 The census query groups by the distinct values of the mapped fields plus the day and
 whether the record is traceable, and returns a count and a token sum per group: what
 crosses the wire grows with tag cardinality, not with traffic. It never judges a record;
-:func:`pytest_tagsmoke.policy.classify` does, in Python, once per group.
+:func:`pytest_tagsmoke.policy.tag_policy.classify` does, in Python, once per group.
 
 PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """

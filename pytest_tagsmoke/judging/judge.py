@@ -24,13 +24,13 @@ from pytest_tagsmoke.judging.record_checks import (
     trace_findings,
 )
 from pytest_tagsmoke.judging.verdict import Finding, Verdict, YesNo
-from pytest_tagsmoke.policy import classify
-from pytest_tagsmoke.reasons import FailureReason
+from pytest_tagsmoke.policy.reasons import FailureReason
+from pytest_tagsmoke.policy.tag_policy import classify
 
 if TYPE_CHECKING:
     from pytest_tagsmoke.judging.outcome import Outcome
     from pytest_tagsmoke.logstore import LogRecord
-    from pytest_tagsmoke.policy import TagPolicy
+    from pytest_tagsmoke.policy.tag_policy import TagPolicy
 
 
 def judge(outcome: Outcome, policy: TagPolicy) -> Verdict:

@@ -1,6 +1,6 @@
 """What the sending and finding steps saw of one scenario: the input of judging.
 
-A protocol, so the run's own object (``runtime.Dispatch``) is passed as it is and a second
+A protocol, so the run's own object (``sending.batch.Dispatch``) is passed as it is and a second
 front end or a test can pass any object with these attributes.
 
 PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from pytest_tagsmoke.files.scenario import Scenario
     from pytest_tagsmoke.logstore import LogRecord
-    from pytest_tagsmoke.policy import Classification
-    from pytest_tagsmoke.scenario import Scenario
-    from pytest_tagsmoke.send import PreparedRequest
+    from pytest_tagsmoke.policy.tag_policy import Classification
+    from pytest_tagsmoke.sending.request import PreparedRequest
 
 
 class Outcome(Protocol):

@@ -8,13 +8,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pytest_tagsmoke.judging.verdict import Finding
-from pytest_tagsmoke.policy import missing_reason
-from pytest_tagsmoke.reasons import FailureReason
+from pytest_tagsmoke.policy.reasons import FailureReason
+from pytest_tagsmoke.policy.tag_policy import missing_reason
 
 if TYPE_CHECKING:
+    from pytest_tagsmoke.files.scenario import Scenario
     from pytest_tagsmoke.logstore import LogRecord
-    from pytest_tagsmoke.policy import Classification, TagPolicy
-    from pytest_tagsmoke.scenario import Scenario
+    from pytest_tagsmoke.policy.tag_policy import Classification, TagPolicy
 
 REQUEST_CLASS = "request_class"
 

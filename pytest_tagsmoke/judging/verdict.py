@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from pytest_tagsmoke.reasons import FailureReason
+    from pytest_tagsmoke.policy.reasons import FailureReason
 
 YesNo = Literal["yes", "no", "not-checked"]
 

@@ -14,10 +14,10 @@ from urllib.parse import quote
 import httpx
 import jmespath
 
-from pytest_tagsmoke._redact import join_url, redact_url
 from pytest_tagsmoke.logstore.base import LogRecord, LogStoreError
 from pytest_tagsmoke.logstore.bounded import AnswerTooLarge, loads, too_large
 from pytest_tagsmoke.logstore.matching import IdMatcher
+from pytest_tagsmoke.safety.redaction import join_url, redact_url
 
 if TYPE_CHECKING:
     from pytest_tagsmoke.logstore.base import TimeWindow

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import jmespath
 import jmespath.parser
 
-from pytest_tagsmoke.policy import normalized
+from pytest_tagsmoke.policy.tag_policy import normalized
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -88,7 +88,7 @@ def _decode(value: Any, how: Decode) -> Any:
 class FieldMapper:
     """Applies a profile's field mapping to records. A field marked ``normalize`` is passed
     to the policy's normalization: ``normalize`` (dimension, value) -> approved value, or
-    the policy's aliases (normalized by :func:`pytest_tagsmoke.policy.normalized`)."""
+    the policy's aliases (normalized by :func:`pytest_tagsmoke.policy.tag_policy.normalized`)."""
 
     def __init__(
         self,

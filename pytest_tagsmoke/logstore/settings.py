@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from pytest_tagsmoke.logstore.bounded import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH
 from pytest_tagsmoke.logstore.mapping import FieldSpec
-from pytest_tagsmoke.redaction import basic_credential, url_secrets
+from pytest_tagsmoke.safety.redaction import basic_credential, url_secrets
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

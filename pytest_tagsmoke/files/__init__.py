@@ -1,0 +1,1 @@
+"""Stage 1, files: the profile, scenario files, owner ledger and their checks."""

@@ -1,0 +1,365 @@
+"""Scenario files: load, validate (with line numbers) and turn into :class:`Scenario` objects.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from pytest_tagsmoke.errors import Problem, TagsmokeFileError
+from pytest_tagsmoke.files.content_rules import claim_problems, secret_problems, without_duplicates
+from pytest_tagsmoke.files.profile import Attach, InterpolationContext, interpolate_text
+from pytest_tagsmoke.files.schema_check import schema_problems
+from pytest_tagsmoke.files.yaml_loader import YamlMap, load_yaml, locate
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+DEFAULT_BODY: Mapping[str, Any] = {
+    "model": "gpt-4o-mini",
+    "max_tokens": 1,
+    "messages": [{"role": "user", "content": "tagsmoke"}],
+}
+
+AttachSpec = Literal["header", "metadata"] | Mapping[str, Attach] | None
+#: A record-field expectation: "present", "absent", or ("equals", value).
+FieldExpectation = Literal["present", "absent"] | tuple[Literal["equals"], str]
+
+
+@dataclass(frozen=True)
+class RequestSpec:
+    """The HTTP request a scenario sends, before tags and the correlation id are attached."""
+
+    method: str = "POST"
+    path: str = "/v1/chat/completions"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    json: Any = field(default_factory=lambda: dict(DEFAULT_BODY))
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What the response and the log record must show."""
+
+    status: int | str = "2xx"
+    bucket: str | None = None
+    reason: str | None = None
+    untagged_count: Literal["increments", "not-checked"] = "not-checked"
+    record: Mapping[str, FieldExpectation] = field(default_factory=dict)
+    error_names: tuple[str, ...] = ()
+    #: ``tagged``: a rejected request must still leave a failure record with every sent tag.
+    failure_record: Literal["tagged"] | None = None
+
+    def status_matches(self, status: int) -> bool:
+        if isinstance(self.status, int):
+            return status == self.status
+        return str(status)[0] == self.status[0]
+
+    @property
+    def rejected(self) -> bool:
+        """Fail-closed: the gateway is expected to refuse the request (a 4xx status)."""
+        return str(self.status)[0] == "4"
+
+    @property
+    def expects_record(self) -> bool:
+        return (
+            not self.rejected
+            or self.bucket is not None
+            or bool(self.record)
+            or self.failure_record is not None
+        )
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A pytest mark from the scenario file: a plain name, or skip/xfail with a reason."""
+
+    name: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One declarative request and its expectations."""
+
+    name: str
+    id: str
+    path: Literal["happy", "error"]
+    file: Path
+    line: int
+    request_class: str
+    tags: Mapping[str, str]
+    request: RequestSpec
+    expect: Expectation
+    attach: AttachSpec = None
+    marks: tuple[Mark, ...] = ()
+    #: The scenario's own credential (``credential: ${VAR}``), sent instead of the
+    #: profile's; a scenario's own credential header is kept as written too.
+    credential: str | None = field(default=None, repr=False)
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values of this scenario that are never shown: its own credential."""
+        return (self.credential,) if self.credential else ()
+
+
+def slugify(name: str) -> str:
+    """A readable pytest id: lower case words joined by hyphens."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug or "scenario"
+
+
+def load_scenario_file(
+    path: Path,
+    text: str | None = None,
+    known_fields: Collection[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    require_env: bool = True,
+) -> list[Scenario]:
+    """Every scenario of ``path``; all problems are raised together as TagsmokeFileError.
+
+    ``known_fields``: the profile's mapped record fields, which ``expect.record`` may name.
+    ``${VAR}`` and ``${VAR:-default}`` interpolate ``environ`` (default: the environment)
+    as in profiles; with ``require_env=False`` (validate, dry run) an unset variable is no
+    problem.
+    """
+    document = load_yaml(path, text)
+    if document is None:
+        raise TagsmokeFileError(
+            [
+                Problem(
+                    path,
+                    1,
+                    1,
+                    "",
+                    "the file is empty",
+                    "add a 'scenarios:' list (see docs/reference.md, 'Scenario files')",
+                )
+            ]
+        )
+    rule_problems = secret_problems(document, path)
+    if isinstance(document, dict) and isinstance(document.get("scenarios"), list):
+        roots: list[list[str | int]] = [
+            ["scenarios", i, "expect"] for i in range(len(document["scenarios"]))
+        ]
+        rule_problems += claim_problems(document, path, roots)
+    problems = without_duplicates(
+        rule_problems, schema_problems(document, "scenario.schema.json", path)
+    )
+    if problems:
+        raise TagsmokeFileError(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
+    env = os.environ if environ is None else environ
+    ctx = InterpolationContext(path, document, env, problems)
+    _interpolate_in_place(document, [], ctx)
+    if not require_env:
+        problems.clear()
+    if problems:
+        raise TagsmokeFileError(problems)
+    problems += _model_problems(document, path)
+    scenarios = _build(document, path, problems, known_fields)
+    if problems:
+        raise TagsmokeFileError(problems)
+    return scenarios
+
+
+def _interpolate_in_place(node: Any, key_path: list[str | int], ctx: InterpolationContext) -> None:
+    """Interpolate every string of the document, keeping its line-aware mappings; values
+    that travel in a header (request headers, credentials) are stripped of surrounding
+    whitespace (``export KEY=$(cat keyfile)`` keeps the file's newline)."""
+    items: list[tuple[Any, Any]] = (
+        list(node.items())
+        if isinstance(node, dict)
+        else list(enumerate(node))
+        if isinstance(node, list)
+        else []
+    )
+    for key, value in items:
+        where = [*key_path, key]
+        if isinstance(value, str):
+            if "${" in value:
+                value = interpolate_text(value, where, ctx)
+                if "headers" in key_path or key == "credential":
+                    value = value.strip()
+                node[key] = value
+        else:
+            _interpolate_in_place(value, where, ctx)
+
+
+_MODEL_FIELD = re.compile(r"^(model|.+[-_]model|model[-_].+)$", re.IGNORECASE)
+MODEL_WHY = (
+    "a smoke test of the tagging path must not assert specific model identifiers (the "
+    "spend-attribution guide's 'what this smoke test must not assert'): which model a "
+    "gateway routes to changes without any tagging problem"
+)
+
+
+def _model_problems(document: YamlMap, path: Path) -> list[Problem]:
+    """``expect.record`` keys that assert a model identifier, refused with the reason."""
+    problems: list[Problem] = []
+    for index, raw in enumerate(document["scenarios"]):
+        record = raw.get("expect", {}).get("record", {})
+        for name in record:
+            if _MODEL_FIELD.match(name):
+                line, column = locate(document, ["scenarios", index, "expect", "record", name])
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        column,
+                        f"scenarios[{index}].expect.record.{name}",
+                        MODEL_WHY,
+                        "remove it; the request body's model only has to be a cheap one",
+                    )
+                )
+    return problems
+
+
+def _attach_spec(value: Any) -> AttachSpec:
+    if value == "header" or value == "metadata":
+        return "header" if value == "header" else "metadata"
+    if value is None:
+        return None
+    return {dim: Attach(*next(iter(spec.items()))) for dim, spec in value.items()}
+
+
+def _merge_request(defaults: Mapping[str, Any], override: Mapping[str, Any]) -> RequestSpec:
+    base = RequestSpec()
+    return RequestSpec(
+        method=override.get("method", defaults.get("method", base.method)),
+        path=override.get("path", defaults.get("path", base.path)),
+        headers={**defaults.get("headers", {}), **override.get("headers", {})},
+        json=override["json"] if "json" in override else defaults.get("json", base.json),
+    )
+
+
+def _marks(raw: list[Any]) -> tuple[Mark, ...]:
+    marks = []
+    for entry in raw:
+        if isinstance(entry, str):
+            marks.append(Mark(entry))
+        else:
+            ((name, reason),) = entry.items()
+            marks.append(Mark(name, reason))
+    return tuple(marks)
+
+
+def _record_expectations(raw: Mapping[str, Any]) -> dict[str, FieldExpectation]:
+    result: dict[str, FieldExpectation] = {}
+    for name, spec in raw.items():
+        result[name] = ("equals", spec["equals"]) if isinstance(spec, dict) else spec
+    return result
+
+
+def _expansions(raw: YamlMap) -> list[tuple[str, dict[str, str]]]:
+    """(id suffix, placeholder values) for each run of the scenario; one run without expand."""
+    expand: Mapping[str, list[str]] = raw.get("expand") or {}
+    if not expand:
+        return [("", {})]
+    names = list(expand)
+    runs = []
+    for values in itertools.product(*(expand[n] for n in names)):
+        runs.append(("[" + "-".join(values) + "]", dict(zip(names, values, strict=True))))
+    return runs
+
+
+def _fill(template: str, values: Mapping[str, str]) -> str:
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", value)
+    return template
+
+
+def _build(
+    document: YamlMap,
+    path: Path,
+    problems: list[Problem],
+    known_fields: Collection[str] | None,
+) -> list[Scenario]:
+    defaults = document.get("request", {})
+    file_class = document.get("request_class", path.stem)
+    file_attach = _attach_spec(document.get("attach"))
+    scenarios: list[Scenario] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(document["scenarios"]):
+        expect = raw.get("expect", {})
+        status = expect.get("status", "2xx")
+        counts_by_default = raw["path"] == "error" and str(status)[0] != "4"
+        record = _record_expectations(expect.get("record", {}))
+        if "derived_owner" in expect:
+            record["owner"] = ("equals", expect["derived_owner"])
+            if "owner" in raw.get("tags", {}):
+                line, column = locate(document, ["scenarios", index, "tags", "owner"])
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        column,
+                        f"scenarios[{index}].tags.owner",
+                        "expect.derived_owner says the gateway derives the owner from the "
+                        "caller's key, but the scenario sends an owner tag",
+                        "remove the owner tag, or expect record: {owner: {equals: ...}}",
+                    )
+                )
+        for name in record:
+            if known_fields is not None and name not in known_fields:
+                line, column = locate(document, ["scenarios", index, "expect", "record", name])
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        column,
+                        f"scenarios[{index}].expect.record.{name}",
+                        f"the profile maps no record field {name!r}",
+                        f"map it under log_store.fields in the profile, or use one of: "
+                        f"{', '.join(sorted(known_fields))}",
+                    )
+                )
+        base_id = raw.get("id") or slugify(re.sub(r"\{[a-z0-9_]+\}", "", raw["name"]))
+        for suffix, values in _expansions(raw):
+            scenario_id = base_id + suffix
+            if scenario_id in seen:
+                line, column = locate(document, ["scenarios", index, "name"])
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        column,
+                        f"scenarios[{index}].name",
+                        f"scenario id {scenario_id!r} is already used by the scenario on line "
+                        f"{seen[scenario_id]}",
+                        "give one of them a different name or an explicit 'id'",
+                    )
+                )
+                continue
+            seen[scenario_id] = raw.line
+            scenarios.append(
+                Scenario(
+                    name=_fill(raw["name"], values),
+                    id=scenario_id,
+                    path=raw["path"],
+                    file=path,
+                    line=raw.line,
+                    request_class=raw.get("request_class", file_class),
+                    tags={d: _fill(v, values) for d, v in raw.get("tags", {}).items()},
+                    request=_merge_request(defaults, raw.get("request", {})),
+                    expect=Expectation(
+                        status=status,
+                        bucket=expect.get("bucket"),
+                        reason=expect.get("reason"),
+                        untagged_count=expect.get(
+                            "untagged_count", "increments" if counts_by_default else "not-checked"
+                        ),
+                        record=record,
+                        error_names=tuple(expect.get("error_names", ())),
+                        failure_record=expect.get("failure_record"),
+                    ),
+                    attach=_attach_spec(raw["attach"]) if "attach" in raw else file_attach,
+                    marks=_marks(raw.get("marks", [])),
+                    credential=raw.get("credential", document.get("credential")),
+                )
+            )
+    return scenarios

@@ -1,0 +1,1 @@
+"""Stage 7, the pytest glue: options, collector, items, plugins, terminal."""

@@ -1,0 +1,350 @@
+"""pytest glue: the plugin object registered when ``--tagsmoke`` is given.
+
+It finds the profile and the scenario files, plans and sends the batch once (over the final
+selection), hands each item its outcome, tallies what pytest saw and writes the artifacts.
+Collector and items: :mod:`pytest_tagsmoke.pytest_front.items`; the terminal section:
+:mod:`pytest_tagsmoke.pytest_front.reporting`; the sending and finding:
+:mod:`pytest_tagsmoke.sending.batch`.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
+"""
+
+from __future__ import annotations
+
+import gc
+import glob
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pytest_tagsmoke.errors import SetupError, TagsmokeFileError
+from pytest_tagsmoke.files.profile import (
+    PROFILE_FILENAME,
+    Profile,
+    has_pyproject_table,
+    load_profile,
+)
+from pytest_tagsmoke.pytest_front.items import SESSION_KEY, ScenarioFile, ScenarioItem, smoke_record
+from pytest_tagsmoke.pytest_front.reporting import RunTally, WaitingLine, write_terminal_summary
+from pytest_tagsmoke.records.smoke_record import SmokeRecord
+from pytest_tagsmoke.reports.artifacts import RunArtifacts, new_run_id
+from pytest_tagsmoke.sending.batch import Dispatch, Runtime
+from pytest_tagsmoke.sending.production import environment_refusal, host_refusal
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+    from pytest_tagsmoke.files.scenario import Scenario
+
+__all__ = ["SESSION_KEY", "TagsmokeSession"]
+
+
+def _profile_path(config: pytest.Config) -> Path:
+    option = config.getoption("tagsmoke_profile") or str(config.getini("tagsmoke_profile"))
+    if option:
+        return (
+            Path(option).resolve()
+            if Path(option).is_absolute()
+            else (Path(config.invocation_params.dir) / option).resolve()
+        )
+    default = config.rootpath / PROFILE_FILENAME
+    pyproject = config.rootpath / "pyproject.toml"
+    if not default.is_file() and pyproject.is_file() and has_pyproject_table(pyproject):
+        return pyproject
+    return default
+
+
+def will_not_run(item: pytest.Item) -> bool:
+    """Whether pytest may skip ``item`` before it runs (``skip``, a ``skipif`` whose condition
+    may hold, ``xfail(run=False)``): such an item is left out of the batch. Erring towards
+    leaving out is safe: an unplanned item that does run is sent alone, when it runs."""
+    if item.get_closest_marker("skip") is not None:
+        return True
+    if any(_may_hold(mark) for mark in item.iter_markers("skipif")):
+        return True
+    return any(
+        not mark.kwargs.get("run", True) and _may_hold(mark) for mark in item.iter_markers("xfail")
+    )
+
+
+def _may_hold(mark: pytest.Mark) -> bool:
+    """A mark's conditions, as pytest reads them: none means always; a string is evaluated
+    by pytest (taken as true here); anything else holds when truthy."""
+    conditions = mark.args or ((mark.kwargs["condition"],) if "condition" in mark.kwargs else ())
+    if not conditions:
+        return True
+    for condition in conditions:
+        if isinstance(condition, str):
+            return True
+        try:
+            if condition:
+                return True
+        except Exception:  # pytest reports the bad condition itself; leave the item out
+            return True
+    return False
+
+
+class TagsmokeSession:
+    """Holds the run's profile and, once the first scenario runs, its :class:`Runtime`."""
+
+    def __init__(self, config: pytest.Config, profile: Profile, artifacts_base: Path) -> None:
+        self.config = config
+        self.profile = profile
+        self.artifacts = RunArtifacts(artifacts_base, new_run_id())
+        self._runtime: Runtime | None = None
+        self._runtime_error: str | None = None
+        self.scenario_files = self._glob_scenarios()
+        self.dry_run = bool(config.getoption("tagsmoke_dry_run"))
+        self.allow_production = bool(config.getoption("tagsmoke_allow_production"))
+        # Under pytest-xdist, workers send and judge; the controller writes the artifacts.
+        self.is_worker = hasattr(config, "workerinput")
+        # Send everything first, then verify; xdist workers are fed items one by one, so
+        # they send serially.
+        self.serial = bool(config.getoption("tagsmoke_serial")) or self.is_worker
+        self.concurrency = max(1, int(config.getoption("tagsmoke_concurrency")))
+        self._planned: dict[str, Dispatch | None] = {}
+        self._plan_error = ""
+        self.tally = RunTally()
+        self.dry_run_requests: list[tuple[str, str]] = []
+        self._refusals: dict[int, tuple[Scenario, str | None]] = {}
+
+    @classmethod
+    def from_config(cls, config: pytest.Config) -> TagsmokeSession:
+        path = _profile_path(config)
+        if not path.is_file():
+            raise pytest.UsageError(
+                f"pytest-tagsmoke: no profile at {path}.\n"
+                f"  Create {PROFILE_FILENAME} at the rootdir (see README's quick start) or pass "
+                "--tagsmoke-profile PATH."
+            )
+        try:
+            profile = load_profile(
+                path, require_env=not config.getoption("tagsmoke_dry_run"), smoke_run=True
+            )
+        except TagsmokeFileError as exc:
+            raise pytest.UsageError(f"pytest-tagsmoke: the profile is not valid:\n{exc}") from None
+        artifacts = (
+            config.getoption("tagsmoke_artifacts")
+            or str(config.getini("tagsmoke_artifacts"))
+            or None
+        )
+        base = (
+            Path(config.invocation_params.dir) / artifacts
+            if artifacts
+            else profile.base_dir / profile.artifacts
+        )
+        session = cls(config, profile, base.resolve())
+        # One bad scenario file is reported as that file's collection error; the other
+        # files' scenarios still run (the run still exits non-zero).
+        config.option.continue_on_collection_errors = True
+        session._use_scenarios_as_default_args()
+        config.stash[SESSION_KEY] = session
+        return session
+
+    def _glob_scenarios(self) -> set[Path]:
+        files: set[Path] = set()
+        for pattern in self.profile.scenarios:
+            for match in glob.glob(pattern, root_dir=self.profile.base_dir, recursive=True):
+                files.add((self.profile.base_dir / match).resolve())
+        files.discard(self.profile.path.resolve())
+        return files
+
+    def _use_scenarios_as_default_args(self) -> None:
+        """``pytest --tagsmoke`` with no path runs the profile's scenarios, not testpaths."""
+        if self.config.args_source == pytest.Config.ArgsSource.ARGS:
+            self._explicit = {
+                Path(self.config.invocation_params.dir, a.split("::")[0]).resolve()
+                for a in self.config.args
+            }
+            return
+        self._explicit = set()
+        if not self.scenario_files:
+            raise pytest.UsageError(
+                f"pytest-tagsmoke: the profile's scenarios {list(self.profile.scenarios)} match "
+                f"no file under {self.profile.base_dir}.\n"
+                "  Add scenario files there or change 'scenarios:' in the profile."
+            )
+        self.config.args = sorted(str(p) for p in self.scenario_files)
+
+    def is_scenario_file(self, path: Path) -> bool:
+        resolved = path.resolve()
+        return resolved in self.scenario_files or (
+            resolved in self._explicit and resolved != self.profile.path.resolve()
+        )
+
+    # -- hooks ---------------------------------------------------------------------------
+    def pytest_collect_file(
+        self, file_path: Path, parent: pytest.Collector
+    ) -> pytest.Collector | None:
+        if file_path.suffix in (".yaml", ".yml") and self.is_scenario_file(file_path):
+            return ScenarioFile.from_parent(parent, path=file_path)
+        return None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> None:
+        """Plan and send the batch once, over the final selection (after ``-k``, ``--lf``
+        and deselection), before the first item runs; items only look up their outcome."""
+        # What exists now (modules, the profile, the collected items) lives until the run
+        # ends: leave it out of the cyclic garbage collector's passes (the interpreter's own
+        # while thousands of results are made, and pytest's full collections at exit).
+        gc.freeze()
+        if (
+            self.dry_run
+            or self.serial
+            or session.config.option.collectonly
+            # the pytest-xdist controller runs no item: its workers send
+            or session.config.pluginmanager.hasplugin("dsession")
+            or (session.testsfailed and not session.config.option.continue_on_collection_errors)
+        ):
+            return
+        batch = [
+            item
+            for item in session.items
+            if isinstance(item, ScenarioItem)
+            and not will_not_run(item)
+            and self.production_refusal(item.scenario) is None
+        ]
+        if not batch:
+            return
+        try:
+            runtime = self.runtime()
+        except Exception:  # a SetupError, or the endpoint hook's own error
+            return  # each item reports it in its setup
+        try:
+            dispatches = runtime.dispatch_all([i.scenario for i in batch], self.concurrency)
+        except Exception as exc:  # a bug, not a verdict: each planned item reports it once
+            self._plan_error = runtime.scrub(f"{type(exc).__name__}: {exc}")[:500]
+            self._planned = {item.nodeid: None for item in batch}
+            return
+        self._planned = {i.nodeid: d for i, d in zip(batch, dispatches, strict=True)}
+
+    def outcome_for(self, item: ScenarioItem) -> Dispatch:
+        """``item``'s sent request and found record: from the batch, or (serial mode, xdist
+        workers, an item outside the plan) sent now, for this item alone."""
+        if item.nodeid in self._planned:
+            dispatch = self._planned.pop(item.nodeid)
+            if dispatch is None:
+                raise SetupError(f"the batch could not be sent: {self._plan_error}")
+            return dispatch
+        return self.runtime().dispatch(item.scenario)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        """Carry the smoke record on the report: under xdist only the controller writes."""
+        report = yield
+        if isinstance(item, ScenarioItem):
+            report.tagsmoke_scenario = True  # type: ignore[attr-defined]
+            report.tagsmoke_refused = item.refused  # type: ignore[attr-defined]
+            if item.smoke is not None and not item.smoke_sent:
+                report.tagsmoke_record = item.smoke.to_json_dict()  # type: ignore[attr-defined]
+                item.smoke_sent = True
+            if item.dry_run_text is not None and call.when == "call":
+                report.tagsmoke_dry_run = item.dry_run_text  # type: ignore[attr-defined]
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if self.is_worker:
+            return
+        self.tally.add(report)
+        record = getattr(report, "tagsmoke_record", None)
+        if record is not None:
+            self.artifacts.write_record(
+                SmokeRecord.from_json_dict(record).with_run_id(self.artifacts.run_id)
+            )
+        dry_run = getattr(report, "tagsmoke_dry_run", None)
+        if dry_run is not None:
+            self.dry_run_requests.append((report.nodeid, dry_run))
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.is_worker:
+            return
+        interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED
+        runtime = self._runtime
+        if runtime is not None:
+            why = (
+                "the run was interrupted after the request was sent"
+                if interrupted
+                else "the run stopped (e.g. -x) after the request was sent"
+            )
+            self.artifacts.write_unverified(
+                [
+                    smoke_record(self.artifacts.run_id, runtime, d, None, why)
+                    for d in runtime.sent
+                    if not d.reported
+                ]
+            )
+        endpoints = {r.endpoint for r in self.artifacts.records + self.artifacts.unverified}
+        unverified = len(self.artifacts.unverified)
+        run = self.tally.as_dict(int(session.exitstatus), unverified, interrupted)
+        notes = runtime.store_notes() if runtime is not None else []
+        self.artifacts.finish(
+            self.profile.policy, ", ".join(sorted(endpoints)), run, {"skipped_lines": len(notes)}
+        )
+        if self.artifacts.claims and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        notes = self._runtime.store_notes() if self._runtime is not None else []
+        write_terminal_summary(terminalreporter, self.artifacts, self.dry_run_requests, notes)
+
+    def pytest_unconfigure(self) -> None:
+        if self._runtime is not None:
+            self._runtime.close()
+        self.artifacts.close()
+
+    # -- production safety ---------------------------------------------------------------
+    def _production_host(self, endpoint: str) -> str | None:
+        """Why ``endpoint`` is refused (a production host), or None."""
+        return (
+            None if self.allow_production else host_refusal(endpoint, self.profile.production_hosts)
+        )
+
+    def production_refusal(self, scenario: Scenario) -> str | None:
+        """Why ``scenario`` is refused (it carries environment=production), or None; worked
+        out once per scenario (the batch plan and the item's setup both ask)."""
+        if self.allow_production:
+            return None
+        known = self._refusals.get(id(scenario))
+        if known is None or known[0] is not scenario:
+            known = self._refusals[id(scenario)] = (
+                scenario,
+                environment_refusal(scenario, self.profile),
+            )
+        return known[1]
+
+    def _waiting_line(self) -> WaitingLine | None:
+        """The progress line while records are awaited; none under ``-q`` or without a
+        terminal."""
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is None or self.config.option.verbose < 0:
+            return None
+        return WaitingLine(terminal)
+
+    # -- runtime -------------------------------------------------------------------------
+    def runtime(self) -> Runtime:
+        if self._runtime is not None:
+            return self._runtime
+        if self._runtime_error is None:
+            endpoint = (
+                self.config.getoption("tagsmoke_endpoint")
+                or self.profile.endpoint
+                or self.config.hook.pytest_tagsmoke_endpoint(config=self.config)
+            )
+            refusal = self._production_host(endpoint) if endpoint else None
+            if endpoint and refusal is None:
+                self._runtime = Runtime(self.profile.with_endpoint(endpoint), self.concurrency)
+                # Workers run side by side: another's untagged request can make a bucket
+                # counter grow between this worker's two reads (docs/faults.md, Counters).
+                self._runtime.check_counters = not self.is_worker
+                self._runtime.on_poll_progress = self._waiting_line()
+                return self._runtime
+            self._runtime_error = refusal or (
+                "no gateway endpoint is configured: set 'endpoint' in the profile, pass "
+                "--tagsmoke-endpoint URL, or implement the pytest_tagsmoke_endpoint hook in a "
+                "conftest.py"
+            )
+        raise SetupError(self._runtime_error)

@@ -1,0 +1,1 @@
+"""Stage 6, reports: the run folder and the text a person reads."""

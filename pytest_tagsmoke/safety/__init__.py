@@ -1,0 +1,1 @@
+"""Stage 0, safety: rules every stage obeys (secrets redacted, no pricing claims)."""

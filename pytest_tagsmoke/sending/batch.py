@@ -1,0 +1,354 @@
+"""The sending and finding steps of a run: send every scenario once, then find every record.
+
+Made lazily, before the first scenario is sent, so ``--collect-only`` starts nothing. Knows
+nothing of pytest: a second front end (the audit) can drive it too.
+
+PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import ssl
+import sys
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import jmespath
+
+from pytest_tagsmoke.logstore import LogRecord, LogStore, LogStoreError
+from pytest_tagsmoke.logstore.mapping import scalar
+from pytest_tagsmoke.logstore.open_store import open_log_store
+from pytest_tagsmoke.logstore.poll import wait_for_records
+from pytest_tagsmoke.policy.tag_policy import (
+    Classification,
+    classify,
+    expected_classification,
+    normalizer,
+)
+from pytest_tagsmoke.safety.redaction import scrub
+from pytest_tagsmoke.sending.request import (
+    RETRY_STATUSES,
+    PreparedRequest,
+    SendError,
+    SentRequest,
+    build_request,
+    new_correlation_id,
+    send,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from pytest_tagsmoke.files.profile import Profile
+    from pytest_tagsmoke.files.scenario import Scenario
+    from pytest_tagsmoke.logstore.poll import PollProgress
+
+#: Seconds to open a connection (a closed or filtered port fails fast; the read waits
+#: ``request_timeout``).
+CONNECT_TIMEOUT = 5.0
+#: A request's total budget (every attempt and every wait) is this many request timeouts.
+BUDGET_FACTOR = 2.0
+
+
+class TrustOnFirstUse(ssl.SSLContext):
+    """httpx's verifying TLS context, whose certificate authorities are read only when the
+    first TLS connection is made: a run against plain-HTTP gateways and stores skips
+    reading the CA bundle (~30 ms of start-up).
+
+    The authorities are httpx's own: ``SSL_CERT_FILE``, else ``SSL_CERT_DIR``, else
+    certifi's bundle. Certificates and host names are checked as with httpx's default
+    (``PROTOCOL_TLS_CLIENT``: ``CERT_REQUIRED``, ``check_hostname``); a connection made
+    before the authorities are read could only fail, never pass unchecked.
+    """
+
+    def __init__(self, protocol: int = ssl.PROTOCOL_TLS_CLIENT) -> None:
+        self._trust_lock = threading.Lock()
+        self._trusted = False
+        if sys.version_info >= (3, 13):  # as ssl.create_default_context sets them
+            self.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN | ssl.VERIFY_X509_STRICT
+        keylog = os.environ.get("SSLKEYLOGFILE")
+        if keylog and not sys.flags.ignore_environment:
+            self.keylog_filename = keylog
+
+    def _trust(self) -> None:
+        with self._trust_lock:
+            if self._trusted:
+                return
+            if os.environ.get("SSL_CERT_FILE"):
+                self.load_verify_locations(cafile=os.environ["SSL_CERT_FILE"])
+            elif os.environ.get("SSL_CERT_DIR"):
+                self.load_verify_locations(capath=os.environ["SSL_CERT_DIR"])
+            else:
+                import certifi
+
+                self.load_verify_locations(cafile=certifi.where())
+            self._trusted = True
+
+    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:
+        self._trust()
+        return super().wrap_socket(*args, **kwargs)
+
+    def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:
+        self._trust()
+        return super().wrap_bio(*args, **kwargs)
+
+
+@dataclass
+class Dispatch:
+    """A scenario's request, its answer and the log record found for it (the sending step)."""
+
+    request: PreparedRequest
+    scenario: Scenario = field(repr=False)
+    #: The policy's classification of the sent tags, with the scenario's overrides.
+    expected: Classification = field(repr=False)
+    status: int | None = None
+    retry_count: int = 0
+    counts_before: dict[str, int] | None = None
+    counts_after: dict[str, int] | None = None
+    record: LogRecord | None = None
+    #: A problem of the run's setup (gateway or log store unreachable): not a verdict.
+    setup_problem: str | None = None
+    #: This scenario alone could not be sent or found (e.g. a tag no header can carry).
+    error: str | None = None
+    response_text: str = ""
+    lookup_id: str | None = None
+    sharing: int = 1  # scenarios counted between the same two reads of the same bucket
+    #: Whether the log store was asked for this request's record: only then can a verdict
+    #: say that none came (missing_trace).
+    looked_up: bool = False
+    #: Whether a smoke record was written for it (an unreported one was sent, not verified).
+    reported: bool = False
+
+    @property
+    def attempts(self) -> int:
+        return self.retry_count + 1
+
+    @property
+    def awaits_record(self) -> bool:
+        """Sent, answered as expected, with an id to look for: a record should come."""
+        return (
+            self.setup_problem is None
+            and self.error is None
+            and self.status is not None
+            and self.lookup_id is not None
+            and self.scenario.expect.expects_record
+            # Any other answer (a 4xx, a 5xx after the retries) means no record is coming:
+            # the verdict is gateway_error, not a wait for the deadline.
+            and self.scenario.expect.status_matches(self.status)
+        )
+
+
+class Runtime:
+    def __init__(self, profile: Profile, concurrency: int = 16) -> None:
+        self.profile = profile
+        #: Told after every poll tick how the wait for records stands (a progress line).
+        self.on_poll_progress: Callable[[PollProgress], None] | None = None
+        #: Requests to the gateway in flight at once.
+        self.concurrency = max(1, concurrency)
+        #: Whether bucket counters are read around a dispatch. Off where other senders'
+        #: untagged requests may land between the two reads (pytest-xdist workers): the
+        #: counts could grow without this run's request, so the check is not made.
+        self.check_counters = True
+        # One client for every send and poll: its pool keeps a connection alive for each
+        # thread that may use it at once, so no request pays a new TCP handshake.
+        # TCP_NODELAY: small requests are not held back waiting for a delayed ACK.
+        pooled = max(self.concurrency, self.poll_concurrency)
+        transport = httpx.HTTPTransport(
+            verify=TrustOnFirstUse(ssl.PROTOCOL_TLS_CLIENT),
+            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+            limits=httpx.Limits(max_connections=pooled, max_keepalive_connections=pooled),
+        )
+        timeout = httpx.Timeout(
+            profile.request_timeout, connect=min(CONNECT_TIMEOUT, profile.request_timeout)
+        )
+        self.client = httpx.Client(timeout=timeout, transport=transport)
+        self.endpoint_shown = profile.shown_endpoint()
+        self._store: LogStore | None = None
+        #: Every request sent (or being sent), in order: nothing sent is untraceable.
+        self.sent: list[Dispatch] = []
+
+    @property
+    def poll_concurrency(self) -> int:
+        """Log-store queries in flight at once (``poll.concurrency``)."""
+        return self.profile.poll.concurrency
+
+    @property
+    def store(self) -> LogStore:
+        if self._store is None:
+            self._store = open_log_store(
+                self.profile.log_store,
+                endpoint=self.profile.endpoint,
+                base_dir=self.profile.base_dir,
+                client=self.client,
+                normalize=normalizer(self.profile.policy),
+                concurrency=self.poll_concurrency,
+            )
+        return self._store
+
+    def store_notes(self) -> list[str]:
+        """What the log store skipped (malformed lines), for the run's report."""
+        return list(getattr(self._store, "skipped", ()))
+
+    def scrub(self, text: str) -> str:
+        return scrub(text, self.profile.secrets())
+
+    def lookup_id(self, request: PreparedRequest, sent: SentRequest) -> str | None:
+        """The id the log store knows the request by (see ``correlation_id.source``)."""
+        correlation = self.profile.correlation
+        if correlation.source == "response_header" and correlation.response_header:
+            wanted = correlation.response_header.lower()
+            return next((v for k, v in sent.headers.items() if k.lower() == wanted), None)
+        if correlation.source == "response_body" and correlation.response_path:
+            return scalar(jmespath.search(correlation.response_path, sent.body))
+        return request.correlation_id
+
+    def send_one(self, scenario: Scenario) -> Dispatch:
+        """The sending step: build the request, send it once (plus transport retries), note
+        the id the store will know. Trouble with this scenario alone is its ``error``."""
+        correlation = self.profile.correlation
+        request = build_request(
+            self.profile, scenario, new_correlation_id(correlation.prefix, correlation.format)
+        )
+        expect = scenario.expect
+        expected = expected_classification(
+            scenario.tags, self.profile.policy, expect.bucket, expect.reason
+        )
+        dispatch = Dispatch(request, scenario=scenario, expected=expected)
+        self.sent.append(dispatch)
+        # A status the scenario expects (e.g. 429) is its answer, not a reason to retry.
+        retry = frozenset(s for s in RETRY_STATUSES if not scenario.expect.status_matches(s))
+        try:
+            sent = send(
+                self.client,
+                request,
+                budget=BUDGET_FACTOR * self.profile.request_timeout,
+                retry_statuses=retry,
+            )
+        except SendError as exc:
+            dispatch.retry_count = exc.retry_count
+            dispatch.setup_problem = self.scrub(
+                f"the gateway at {self.endpoint_shown} is unreachable: {exc}"
+            )
+            return dispatch
+        except Exception as exc:  # one scenario's trouble is its own error, nobody else's
+            dispatch.error = self.scrub(
+                f"the request cannot be sent: {type(exc).__name__}: {_first_line(exc)}"
+            )
+            return dispatch
+        dispatch.status, dispatch.retry_count = sent.status, sent.retry_count
+        dispatch.response_text = sent.text
+        dispatch.lookup_id = self.lookup_id(request, sent)
+        if (
+            dispatch.lookup_id is None
+            and scenario.expect.expects_record
+            and sent.status is not None
+            and scenario.expect.status_matches(sent.status)
+        ):
+            # A record is expected but nothing names it: the store cannot be asked, so no
+            # verdict about it (missing_trace) can be given either.
+            dispatch.setup_problem = self.scrub(
+                f"the gateway's answer carries no {self._id_location()}: its record cannot "
+                "be looked up (check correlation_id in the profile against the gateway's "
+                "answer)"
+            )
+        return dispatch
+
+    def _id_location(self) -> str:
+        """Where ``correlation_id.source`` says the gateway's answer carries the id."""
+        correlation = self.profile.correlation
+        if correlation.source == "response_header":
+            return f"{correlation.response_header} header (correlation_id.response_header)"
+        return f"{correlation.response_path} field in its body (correlation_id.response_path)"
+
+    def collect(self, dispatches: Sequence[Dispatch]) -> None:
+        """The finding step: wait for every record at once, one store query per tick."""
+        waiting = [d for d in dispatches if d.awaits_record]
+        if not waiting:
+            return
+        try:
+            found = wait_for_records(
+                self.store,
+                [d.lookup_id for d in waiting if d.lookup_id],
+                self.profile.poll,
+                self.on_poll_progress,
+            )
+        except LogStoreError as exc:
+            for d in waiting:
+                d.setup_problem = self.scrub(str(exc))
+            return
+        for d in waiting:
+            d.looked_up = True
+            d.record = found.get(d.lookup_id or "")
+
+    def _counts(self) -> dict[str, int] | str | None:
+        """Records per bucket: the store's own counts; else the buckets of the records it
+        can list (the record's bucket field, else the policy's derived bucket); else None
+        (not checked). The problem's text when they cannot be read."""
+        try:
+            counts = self.store.bucket_counts()
+            if counts is not None:
+                return counts
+            listed = self.store.list_records()
+        except LogStoreError as exc:
+            return self.scrub(str(exc))
+        if listed is None:
+            return None
+        policy = self.profile.policy
+        tally: Counter[str] = Counter()
+        for record in listed:
+            tally[record.get("bucket") or classify(record.values, policy).bucket] += record.count
+        return dict(tally)
+
+    def dispatch(self, scenario: Scenario) -> Dispatch:
+        """Serial mode: send one scenario and wait for its record."""
+        return self.dispatch_all([scenario], concurrency=1)[0]
+
+    def dispatch_all(self, scenarios: Sequence[Scenario], concurrency: int) -> list[Dispatch]:
+        """Send every scenario first (``concurrency`` at a time), then find every record
+        together: a suite costs about one ingestion lag, not one per scenario.
+
+        Bucket counters are read once before the dispatch and once after the records are
+        found. A scenario's counter check passes when its bucket grew by at least the
+        number of scenarios that expect that bucket. Transport and log-store trouble is
+        caught into ``setup_problem``: a problem of the run's setup, never a verdict.
+        """
+        counting = self.check_counters and any(
+            s.expect.untagged_count == "increments" for s in scenarios
+        )
+        before = self._counts() if counting else None
+        pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(scenarios))))
+        try:
+            dispatches = list(pool.map(self.send_one, scenarios))
+        finally:
+            # Ctrl-C while sending: what is in flight finishes (and is in ``sent``); what
+            # was not started yet is never sent.
+            pool.shutdown(wait=True, cancel_futures=True)
+        self.collect(dispatches)
+        counted = [d for d in dispatches if d.scenario.expect.untagged_count == "increments"]
+        after = self._counts() if counted and isinstance(before, dict) else before
+        expected = Counter(d.expected.bucket for d in counted)
+        for d in counted:
+            if isinstance(after, str):
+                d.setup_problem = d.setup_problem or after
+            elif isinstance(before, dict) and isinstance(after, dict):
+                # Counted between the same two reads as the run's other scenarios that
+                # expect the same bucket: it must grow by at least that many.
+                d.counts_before, d.counts_after = before, after
+                d.sharing = expected[d.expected.bucket]
+        return dispatches
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+        self.client.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc)
+    return (text.splitlines() or [""])[0][:300]
