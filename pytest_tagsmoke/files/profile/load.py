@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
+    from pytest_tagsmoke.errors import Problem
     from pytest_tagsmoke.files.profile.model import Profile
 
 
@@ -73,3 +74,10 @@ def load_profile(
         if problems:
             raise TagsmokeFileError(problems)
     return with_ledger(profile, document, values)
+
+
+def smoke_run_gaps(profile: Profile) -> list[Problem]:
+    """What ``pytest --tagsmoke`` would refuse in ``profile`` (loaded without ``smoke_run``):
+    no log store, a dimension without ``attach``. ``tagsmoke validate`` reports them."""
+    document = with_preset(read_document(profile.path), profile.path)
+    return smoke_run_problems(profile, document)
