@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pytest
+
 from pytest_tagsmoke.cli import EXIT_INVALID, EXIT_VALID
 from pytest_tagsmoke.cli import main as tagsmoke_main
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    import pytest
 
 TEAM_SCENARIO = (
     "scenarios:\n  - name: with a team tag\n    path: happy\n"
@@ -105,3 +106,35 @@ def test_an_audit_only_profile_is_warned_that_a_smoke_run_would_refuse_it(
     code, out = _validate(tmp_path, capsys, profile, "tagsmoke.yaml", "scenarios")
     assert code == EXIT_INVALID
     assert "tagsmoke validate: 5 problem(s) in 2 files" in out
+
+
+NO_STORE = (
+    "endpoint: http://127.0.0.1:9\n"
+    "attach: {owner: {header: x-o}, environment: {header: x-e}, use_case: {header: x-u}}\n"
+)
+HAPPY = (
+    "scenarios:\n  - name: staging chat\n    path: happy\n"
+    "    tags: {owner: team-search, environment: staging, use_case: s}\n"
+)
+
+
+def test_dry_run_and_collect_only_need_no_log_store(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", tagsmoke=NO_STORE)
+    (pytester.path / "scenarios").mkdir()
+    (pytester.path / "scenarios" / "s.yaml").write_text(HAPPY)
+    dry = pytester.runpytest("--tagsmoke", "--tagsmoke-dry-run")
+    dry.assert_outcomes(passed=1)
+    dry.stdout.fnmatch_lines(["*x-o: team-search*"])
+    collected = pytester.runpytest("--tagsmoke", "--collect-only", "-q")
+    assert collected.ret == pytest.ExitCode.OK
+    collected.stdout.fnmatch_lines(["scenarios/s.yaml::staging-chat"])
+    # A run reads the store: it still refuses to start without one, and so does a dry run
+    # whose profile says not how a tag travels.
+    run = pytester.runpytest("--tagsmoke")
+    assert run.ret == pytest.ExitCode.USAGE_ERROR
+    run.stderr.fnmatch_lines(["*tagsmoke.yaml:1:1: log_store: the profile names no log store*"])
+    pytester.makefile(".yaml", tagsmoke="endpoint: http://127.0.0.1:9\n")
+    dry = pytester.runpytest("--tagsmoke", "--tagsmoke-dry-run")
+    assert dry.ret == pytest.ExitCode.USAGE_ERROR
+    dry.stderr.fnmatch_lines(["*attach.owner: the profile says not how the tag 'owner'*"])
+    assert ": log_store: " not in dry.stderr.str()
