@@ -7,14 +7,16 @@ PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import re
 import sys
 from pathlib import Path
 
 from pytest_tagsmoke import __version__
-from pytest_tagsmoke.errors import Problem, TagsmokeFileError
+from pytest_tagsmoke.errors import Problem, SetupError, TagsmokeFileError
 from pytest_tagsmoke.files.lint import TagLint, ledger_warnings, tag_value_warnings
-from pytest_tagsmoke.files.profile import Profile, load_profile
+from pytest_tagsmoke.files.profile import Profile, load_profile, smoke_run_gaps
+from pytest_tagsmoke.files.profile.model import attach_hint
 from pytest_tagsmoke.files.scenario import Scenario, load_scenario_file
 from pytest_tagsmoke.files.selection import PROFILE_NAMES, select_files
 
@@ -46,8 +48,16 @@ def validate(paths: list[Path], profile: Path | None) -> tuple[int, list[Problem
         except TagsmokeFileError as exc:
             problems += exc.problems
     warnings: list[Problem] = []
+    smoke_files = any(path.name not in PROFILE_NAMES for path in files)
     for loaded in loaded_profiles:
+        gaps = smoke_run_gaps(loaded)
+        if smoke_files or not _AUDIT_SECTION.search(_text(loaded.path)):
+            problems += gaps
+        else:  # an audit-only profile: fine for the audit, refused by a smoke run
+            warnings += [_refused_by_a_smoke_run(gap) for gap in gaps]
         warnings += ledger_warnings(loaded, scenarios)
+    if loaded_profiles:
+        problems += unsendable_tags(loaded_profiles[-1], scenarios)
     lint = loaded_profiles[0].tag_lint if loaded_profiles else TagLint()
     owners = [
         (p.ledger_path, _line_of(e.where), e.owner)
@@ -62,10 +72,48 @@ def validate(paths: list[Path], profile: Path | None) -> tuple[int, list[Problem
 _AUDIT_SECTION = re.compile(r"^(audit\s*:|\[tool\.tagsmoke\.audit)", re.M)
 
 
+def _text(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def _refused_by_a_smoke_run(gap: Problem) -> Problem:
+    return dataclasses.replace(
+        gap,
+        message=f"{gap.message}: pytest --tagsmoke would refuse this profile "
+        "(tagsmoke audit does not need it)",
+    )
+
+
+def unsendable_tags(profile: Profile, scenarios: list[Scenario]) -> list[Problem]:
+    """Scenario tags outside the policy's dimensions that the profile says not how to send
+    (attach): a smoke run fails each such scenario. The policy's own dimensions are the
+    profile's problem (:func:`smoke_run_gaps`), reported once there."""
+    from pytest_tagsmoke.sending.request import resolve_attach
+
+    found: dict[tuple[Path, int, str], Problem] = {}
+    for scenario in scenarios:
+        for dimension in scenario.tags:
+            if dimension in profile.policy.dimensions:
+                continue
+            try:
+                resolve_attach(profile, scenario, dimension)
+            except SetupError:
+                found[scenario.file, scenario.line, dimension] = Problem(
+                    scenario.file,
+                    scenario.line,
+                    None,
+                    f"tags.{dimension}",
+                    f"the profile says not how the tag {dimension!r} travels, so "
+                    "pytest --tagsmoke fails this scenario",
+                    attach_hint(dimension),
+                )
+    return list(found.values())
+
+
 def _audit_problems(path: Path, profile: Profile) -> list[Problem]:
     """The profile's ``audit:`` section checked as ``tagsmoke audit`` loads it (the audit
     package is imported only for a profile that has the section)."""
-    if not _AUDIT_SECTION.search(path.read_text(encoding="utf-8", errors="replace")):
+    if not _AUDIT_SECTION.search(_text(path)):
         return []
     from pytest_tagsmoke.audit.config import load_audit
 

@@ -238,3 +238,29 @@ def test_scan_reads_every_file_and_replaces_bytes_that_are_not_utf8(tmp_path: Pa
 )
 def test_price_keys_name_a_value_not_who_pays(key: str, is_price: bool) -> None:
     assert is_price_key(key) is is_price
+
+
+#: Known gaps (review of main 699d630): amounts neither the first look nor the full scan
+#: finds yet. Strict: the day the guard finds one, this fails and the case moves to SPANS.
+GAPS = [
+    '{"note": "{\\"price\\": 5}"}',  # escaped JSON inside a string
+    "amount: .5",  # no digit before the decimal point
+    "cost:\u00a05",  # no-break space after the colon
+    "\u20ac\u00a05",  # no-break space after the sign
+    "cost:\n  5",  # a YAML value on the next line
+    "| cost | 5 |",  # a markdown table cell
+    "\uff15 USD",  # a fullwidth digit
+]
+
+
+@pytest.mark.xfail(strict=True, reason="a known gap of the pricing guard (not found yet)")
+@pytest.mark.parametrize("text", GAPS)
+def test_known_gaps_are_still_missed(text: str) -> None:
+    assert may_hold_amounts(text) or find_amounts(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["cost_center: 5", "| cost_center | 5 |", "budget_owner:\n  5", "billing_unit: 5"]
+)
+def test_who_pays_with_a_number_is_no_amount(text: str) -> None:
+    assert (may_hold_amounts(text), find_amounts(text)) == (False, [])

@@ -43,7 +43,7 @@ def test_every_problem_in_every_file(pytester: pytest.Pytester) -> None:
 
 
 def test_unset_variables_are_not_problems_for_validate(pytester: pytest.Pytester) -> None:
-    pytester.makefile(".yaml", tagsmoke="endpoint: ${NOT_SET_IN_A_PR_JOB}\n")
+    pytester.makefile(".yaml", tagsmoke="endpoint: ${NOT_SET_IN_A_PR_JOB}\npreset: reference\n")
     assert _validate(pytester, "tagsmoke.yaml").ret == 0
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from pytest_tagsmoke.errors import Problem
 from pytest_tagsmoke.files.yaml_loader import locate
-from pytest_tagsmoke.safety.redaction import url_secrets
+from pytest_tagsmoke.safety.redaction import url_secrets, userinfo_secrets
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping
@@ -65,7 +65,7 @@ class SourceConfig:
         found = [*self.headers.values(), *self.auth.values()]
         if self.url:
             if "@" in self.url:
-                found.append(self.url)
+                found += [self.url, *userinfo_secrets(self.url)]
             found += url_secrets(self.url, public_query_params)
         if self.query:
             found += url_secrets("http://query/?" + urlencode(self.query), public_query_params)

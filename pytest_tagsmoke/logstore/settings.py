@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from pytest_tagsmoke.logstore.bounded import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH
 from pytest_tagsmoke.logstore.mapping import FieldSpec
-from pytest_tagsmoke.safety.redaction import basic_credential, url_secrets
+from pytest_tagsmoke.safety.redaction import basic_credential, url_secrets, userinfo_secrets
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -112,10 +112,12 @@ class SqlSettings(StoreSettings):
     counts_query: str | None = None
 
     def secrets(self, public_query_params: tuple[str, ...] = ()) -> list[str]:
-        """The URL whole when it holds credentials, and what its query carries."""
+        """The URL whole when it holds credentials, its userinfo and every piece of its
+        password (an unencoded ``@`` in it: the driver may quote a piece), and what its
+        query carries."""
         if not self.url:
             return []
-        found = [self.url] if "@" in self.url else []
+        found = [self.url, *userinfo_secrets(self.url)] if "@" in self.url else []
         return [v for v in found + url_secrets(self.url, public_query_params) if v]
 
 

@@ -13,6 +13,8 @@ import re
 import sqlite3
 from typing import TYPE_CHECKING, Any, Protocol
 
+from pytest_tagsmoke.safety.redaction import malformed_userinfo
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from pathlib import Path
@@ -119,7 +121,7 @@ class PostgresConnection:
             # be imported twice in one process, and its C half raises the first import's
             # classes).
             except Exception as exc:
-                raise SqlConnectError(postgres_message(exc, self._label)) from None
+                raise SqlConnectError(postgres_message(exc, self._label, self._url)) from None
         return self._conn
 
     def _execute(self, sql: str, params: Mapping[str, Any] | None, *, as_dicts: bool) -> Any:
@@ -134,7 +136,7 @@ class PostgresConnection:
                     cursor.execute(_NAMED.sub(r"%(\1)s", sql.replace("%", "%%")), dict(params))
                 return list(cursor.fetchall())
         except Exception as exc:  # the driver's errors, as above
-            raise SqlConnectError(postgres_message(exc, self._label)) from None
+            raise SqlConnectError(postgres_message(exc, self._label, self._url)) from None
 
     def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         result: list[tuple[Any, ...]] = self._execute(sql, params, as_dicts=False)
@@ -150,10 +152,18 @@ class PostgresConnection:
             self._conn = None
 
 
-def postgres_message(exc: BaseException, label: str = "store") -> str:
+def postgres_message(exc: BaseException, label: str = "store", url: str = "") -> str:
     """What a PostgreSQL error may show: its kind and first line, a quoted password cut at
     the URL's ``@`` (the front ends also scrub every known secret, in case the driver
-    shortened or re-quoted it)."""
+    shortened or re-quoted it). When the URL's password holds an unencoded ``@``, ``/``,
+    ``?`` or ``#``, libpq takes part of it for the host or port and quotes it, pieces too
+    short to scrub: its message is not shown, the cause is."""
+    if malformed_userinfo(url):
+        return (
+            f"PostgreSQL {label}: {type(exc).__name__}: the URL's user or password holds an "
+            "unencoded '@', '/', '?' or '#', so the driver took part of it for the host "
+            "(its message is not shown); percent-encode them: %40, %2F, %3F, %23"
+        )
     first = str(exc).splitlines()[0] if str(exc) else ""
     shown = _PASSWORD.sub(r"\g<user>***", first)
     return f"PostgreSQL {label}: {type(exc).__name__}: {shown}"

@@ -89,11 +89,14 @@ class ScenarioItem(pytest.Item):
         if refusal is not None:
             self.refused = True
             pytest.fail(f"tagsmoke setup error: {refusal}", pytrace=False)
+        broken: str | None = None
         try:
             runtime = self._session.runtime()
             dispatch = self._session.outcome_for(self)
         except SetupError as exc:
-            pytest.fail(f"tagsmoke setup error: {exc}", pytrace=False)
+            broken = str(exc)
+        if broken is not None:  # failed outside the except: no "During handling" chain
+            pytest.fail(f"tagsmoke setup error: {broken}", pytrace=False)
         self._dispatch = dispatch
         problem = dispatch.error or dispatch.setup_problem
         if problem is not None:
@@ -124,7 +127,13 @@ class ScenarioItem(pytest.Item):
         profile = self._session.profile
         endpoint = self.config.getoption("tagsmoke_endpoint") or profile.endpoint
         profile = profile.with_endpoint(endpoint or "<endpoint>")
-        request = build_request(profile, self.scenario, "<correlation-id>")
+        broken: str | None = None
+        try:
+            request = build_request(profile, self.scenario, "<correlation-id>")
+        except SetupError as exc:  # a tag the profile says not how to send
+            broken = str(exc)
+        if broken is not None:
+            pytest.fail(f"tagsmoke setup error: {broken}", pytrace=False)
         self.dry_run_text = scrub(render_request(request), profile.secrets())
 
     def _make_smoke(

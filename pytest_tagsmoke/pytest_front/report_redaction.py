@@ -16,6 +16,7 @@ PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,11 +25,14 @@ import pytest
 
 from pytest_tagsmoke.errors import TagsmokeFileError
 from pytest_tagsmoke.files.yaml_loader import load_yaml
+from pytest_tagsmoke.policy.reasons import FailureReason
+from pytest_tagsmoke.policy.tag_policy import BUCKETS
+from pytest_tagsmoke.records.smoke_record import SmokeRecord
 from pytest_tagsmoke.safety.pricing_guard import withhold_amounts
 from pytest_tagsmoke.safety.redaction import Redactor, url_secrets
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator
+    from collections.abc import Callable, Generator, Mapping
 
     from pytest_tagsmoke.files.profile import Profile
 
@@ -213,14 +217,91 @@ def clean_report(report: pytest.TestReport | pytest.CollectReport, redactor: Red
             report.location[1],
             clean_text(report.location[2], redactor),
         )
+        # A scenario's seed fields from the record's fixed vocabulary (its date, result and
+        # reason) are no secret, and a secret that is an ordinary word must not garble them.
+        fixed = FIXED_FIELDS if getattr(report, "tagsmoke_scenario", False) else frozenset()
         report.user_properties = [
-            (name, clean_text(value, redactor) if isinstance(value, str) else value)
+            (
+                name,
+                (withhold_amounts(value) if name in fixed else clean_text(value, redactor))
+                if isinstance(value, str)
+                else value,
+            )
             for name, value in report.user_properties
         ]
     record = getattr(report, "tagsmoke_record", None)
     if isinstance(record, dict) and redactor:
         # Secrets only: amounts in artifacts are the pricing guard's to find and fail on.
-        report.tagsmoke_record = redactor.scrub_value(record)  # type: ignore[union-attr]
+        scrubbed = scrub_smoke_record(SmokeRecord.from_json_dict(record), redactor.scrub)
+        report.tagsmoke_record = scrubbed.to_json_dict()  # type: ignore[union-attr]
     dry_run = getattr(report, "tagsmoke_dry_run", None)
     if isinstance(dry_run, str):
         report.tagsmoke_dry_run = clean_text(dry_run, redactor)  # type: ignore[union-attr]
+
+
+#: The smoke record's fields the harness fills from its own fixed vocabulary (a date, the run
+#: id, enum values, yes/no, counts): never a secret, and their values must stay valid.
+FIXED_FIELDS = frozenset(
+    {
+        "audit_date",
+        "result",
+        "failure_reason",
+        "path",
+        "http_status",
+        "tag_found_in_log",
+        "untagged_bucket_incremented",
+        "counter_expected",
+        "token_usage_reported",
+        "detected_reason",
+        "retry_count",
+        "run_id",
+    }
+)
+_REASONS = frozenset(r.value for r in FailureReason)
+
+
+def scrub_smoke_record(record: SmokeRecord, scrub: Callable[[str], str]) -> SmokeRecord:
+    """``record`` with ``scrub`` applied to its free text only: never to a field name, a
+    mapping key (a dimension, a ledger column), a tag's ``attach`` (how the profile sends it),
+    a failure reason or another word of :data:`FIXED_FIELDS`. A secret that is an ordinary
+    word (``missing``, ``owner``) so never breaks the record."""
+
+    def text(value: str | None) -> str | None:
+        return None if value is None else scrub(value)
+
+    def values(mapping: Mapping[str, str | None]) -> dict[str, str | None]:
+        return {key: text(value) for key, value in mapping.items()}
+
+    def problem(line: str) -> str:
+        reason, colon, detail = line.partition(": ")
+        if colon and (reason in _REASONS or reason == "not verified"):
+            return f"{reason}: {scrub(detail)}"
+        return scrub(line)
+
+    name, _, line = record.scenario_file.rpartition(":")
+    return dataclasses.replace(
+        record,
+        service_owner=text(record.service_owner),
+        environment_value=text(record.environment_value),
+        request_class=scrub(record.request_class),
+        correlation_id=scrub(record.correlation_id),
+        source_record=text(record.source_record),
+        follow_up_owner=scrub(record.follow_up_owner),
+        mapped_owner=None
+        if record.mapped_owner is None
+        else {key: scrub(value) for key, value in record.mapped_owner.items()},
+        scenario=scrub(record.scenario),
+        scenario_id=scrub(record.scenario_id),
+        scenario_file=f"{scrub(name)}:{line}",
+        attribution_fields={
+            dimension: {"value": scrub(spec["value"]), "attach": spec["attach"]}
+            for dimension, spec in record.attribution_fields.items()
+        },
+        tags_in_log=values(record.tags_in_log),
+        drift={key: scrub(value) for key, value in record.drift.items()},
+        request_class_in_log=text(record.request_class_in_log),
+        bucket=record.bucket if record.bucket in BUCKETS else text(record.bucket),
+        problems=tuple(problem(p) for p in record.problems),
+        lookup_id=text(record.lookup_id),
+        endpoint=scrub(record.endpoint),
+    )

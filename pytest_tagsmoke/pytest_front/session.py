@@ -119,8 +119,12 @@ class TagsmokeSession:
                 "--tagsmoke-profile PATH."
             )
         try:
-            profile = load_profile(
-                path, require_env=not config.getoption("tagsmoke_dry_run"), smoke_run=True
+            dry_run = bool(config.getoption("tagsmoke_dry_run"))
+            profile = load_profile(  # a dry run and --collect-only never read the store
+                path,
+                require_env=not dry_run,
+                smoke_run=True,
+                needs_store=not (dry_run or config.getoption("collectonly")),
             )
         except TagsmokeFileError as exc:
             raise pytest.UsageError(f"pytest-tagsmoke: the profile is not valid:\n{exc}") from None

@@ -101,6 +101,39 @@ def url_secrets(url: str, public: Collection[str] = ()) -> list[str]:
     return found
 
 
+#: What a driver may split a URL's userinfo at when the password holds it unencoded.
+_USERINFO_DELIMITERS = re.compile(r"[@:/?#]")
+
+
+def userinfo(url: str) -> str | None:
+    """Everything between ``://`` and the URL's *last* ``@``: the user and password as
+    written, even when the password holds an unencoded ``@`` or ``/`` (urllib and libpq
+    then disagree on where the host starts). None when there is no ``@``."""
+    _, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return None
+    return rest.rpartition("@")[0]
+
+
+def malformed_userinfo(url: str) -> bool:
+    """Whether the userinfo holds a character a driver splits at (``@``, ``/``, ``?``,
+    ``#``): a driver's message about such a URL may quote any part of the password."""
+    info = userinfo(url)
+    return info is not None and any(c in info for c in "@/?#")
+
+
+def userinfo_secrets(url: str) -> list[str]:
+    """The secrets of a URL's userinfo however a driver parses it: the userinfo whole, its
+    password (after the first ``:``) and every piece of that password between ``@``, ``:``,
+    ``/``, ``?`` and ``#``. A lone user name (``postgresql://postgres@host``) is no secret."""
+    info = userinfo(url)
+    if info is None or ":" not in info:
+        return []
+    password = info.partition(":")[2]
+    pieces = [p for p in _USERINFO_DELIMITERS.split(password) if p]
+    return [info, password, *pieces] if password else []
+
+
 def basic_credential(user: str, password: str) -> str:
     """What an HTTP client sends for Basic auth (the base64 of ``user:password``)."""
     return base64.b64encode(f"{user}:{password}".encode()).decode()

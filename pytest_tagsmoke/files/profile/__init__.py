@@ -11,7 +11,7 @@ PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 from __future__ import annotations
 
 from pytest_tagsmoke.files.profile.interpolation import InterpolationContext, interpolate_text
-from pytest_tagsmoke.files.profile.load import load_profile
+from pytest_tagsmoke.files.profile.load import load_profile, smoke_run_gaps
 from pytest_tagsmoke.files.profile.model import (
     Attach,
     AttachKind,
@@ -37,4 +37,5 @@ __all__ = [
     "has_pyproject_table",
     "interpolate_text",
     "load_profile",
+    "smoke_run_gaps",
 ]

@@ -38,13 +38,14 @@ if TYPE_CHECKING:
     from pytest_tagsmoke.files.profile.interpolation import InterpolationContext
 
 
-def smoke_run_problems(profile: Profile, document: Any) -> list[Problem]:
-    """What a smoke run needs that the profile (with its preset) does not say: a log store,
-    and how each of the policy's dimensions travels. Nothing here defaults to a gateway's
-    wire format (the reference gateway's is ``preset: reference``)."""
+def smoke_run_problems(profile: Profile, document: Any, needs_store: bool = True) -> list[Problem]:
+    """What a smoke run needs that the profile (with its preset) does not say: a log store
+    (unless not ``needs_store``: a dry run, ``--collect-only``), and how each of the policy's
+    dimensions travels. Nothing here defaults to a gateway's wire format (the reference
+    gateway's is ``preset: reference``)."""
     problems = []
     line, column = locate(document, ["preset"] if "preset" in document else [])
-    if profile.log_store.kind == "none":
+    if needs_store and profile.log_store.kind == "none":
         problems.append(
             Problem(
                 profile.path,

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
+    from pytest_tagsmoke.errors import Problem
     from pytest_tagsmoke.files.profile.model import Profile
 
 
@@ -40,6 +41,7 @@ def load_profile(
     *,
     require_env: bool = True,
     smoke_run: bool = False,
+    needs_store: bool = True,
 ) -> Profile:
     """Load ``path`` (``tagsmoke.yaml``, or ``[tool.tagsmoke]`` of a ``pyproject.toml``).
 
@@ -47,7 +49,8 @@ def load_profile(
     ``require_env=False`` (``tagsmoke validate``), unset ``${VAR}`` references are not
     problems: a pull-request job checks files without the run's environment. With
     ``smoke_run=True`` (``pytest --tagsmoke``), the profile must also name a log store and
-    how each of the policy's dimensions travels (an audit needs neither).
+    how each of the policy's dimensions travels (an audit needs neither); with
+    ``needs_store=False`` (a dry run, ``--collect-only``: nothing is read), no log store.
     """
     env = os.environ if environ is None else environ
     document = read_document(path)
@@ -69,7 +72,14 @@ def load_profile(
         raise TagsmokeFileError(problems)
     profile = dataclasses.replace(build_profile(path, values), env_secrets=env_secrets(ctx))
     if smoke_run:
-        problems = smoke_run_problems(profile, document)
+        problems = smoke_run_problems(profile, document, needs_store)
         if problems:
             raise TagsmokeFileError(problems)
     return with_ledger(profile, document, values)
+
+
+def smoke_run_gaps(profile: Profile) -> list[Problem]:
+    """What ``pytest --tagsmoke`` would refuse in ``profile`` (loaded without ``smoke_run``):
+    no log store, a dimension without ``attach``. ``tagsmoke validate`` reports them."""
+    document = with_preset(read_document(profile.path), profile.path)
+    return smoke_run_problems(profile, document)
