@@ -89,11 +89,14 @@ class ScenarioItem(pytest.Item):
         if refusal is not None:
             self.refused = True
             pytest.fail(f"tagsmoke setup error: {refusal}", pytrace=False)
+        trouble: str | None = None
         try:
             runtime = self._session.runtime()
             dispatch = self._session.outcome_for(self)
         except SetupError as exc:
-            pytest.fail(f"tagsmoke setup error: {exc}", pytrace=False)
+            trouble = str(exc)
+        if trouble is not None:  # failed outside the handler: the report says it once
+            pytest.fail(f"tagsmoke setup error: {trouble}", pytrace=False)
         self._dispatch = dispatch
         problem = dispatch.error or dispatch.setup_problem
         if problem is not None:

@@ -103,7 +103,7 @@ class TagsmokeSession:
         # they send serially.
         self.serial = bool(config.getoption("tagsmoke_serial")) or self.is_worker
         self.concurrency = max(1, int(config.getoption("tagsmoke_concurrency")))
-        self._planned: dict[str, Dispatch | None] = {}
+        self._planned: dict[str, Dispatch | SetupError | None] = {}
         self._plan_error = ""
         self.tally = RunTally()
         self.dry_run_requests: list[tuple[str, str]] = []
@@ -226,6 +226,8 @@ class TagsmokeSession:
             dispatch = self._planned.pop(item.nodeid)
             if dispatch is None:
                 raise SetupError(f"the batch could not be sent: {self._plan_error}")
+            if isinstance(dispatch, SetupError):  # this scenario's request cannot be built
+                raise SetupError(str(dispatch))
             return dispatch
         return self.runtime().dispatch(item.scenario)
 
