@@ -206,17 +206,22 @@ def clean_report(report: pytest.TestReport | pytest.CollectReport, redactor: Red
             scrub_in_place(longrepr, lambda value: clean_text(value, redactor))
             if str(longrepr) != cleaned:
                 report.longrepr = cleaned
-    report.sections = [(title, clean_text(body, redactor)) for title, body in report.sections]
+    if report.sections:
+        report.sections = [(t, clean_text(body, redactor)) for t, body in report.sections]
     if isinstance(report, pytest.TestReport):
         report.location = (
             report.location[0],
             report.location[1],
             clean_text(report.location[2], redactor),
         )
-        report.user_properties = [
+        properties = [
             (name, clean_text(value, redactor) if isinstance(value, str) else value)
             for name, value in report.user_properties
         ]
+        # A list with nothing to clean stays as it is: pytest keeps every report to the
+        # run's end, and the item's own list is shared by its reports.
+        if properties != list(report.user_properties):
+            report.user_properties = properties
     record = getattr(report, "tagsmoke_record", None)
     if isinstance(record, dict) and redactor:
         # Secrets only: amounts in artifacts are the pricing guard's to find and fail on.

@@ -242,7 +242,8 @@ class TagsmokeSession:
             report.tagsmoke_refused = item.refused  # type: ignore[attr-defined]
             if item.smoke is not None and not item.smoke_sent:
                 report.tagsmoke_record = item.smoke.to_json_dict()  # type: ignore[attr-defined]
-                item.smoke_sent = True
+                # The report carries it now: the item (kept to the run's end) lets it go.
+                item.smoke, item.smoke_sent = None, True
             if item.dry_run_text is not None and call.when == "call":
                 report.tagsmoke_dry_run = item.dry_run_text  # type: ignore[attr-defined]
         return report
@@ -256,6 +257,8 @@ class TagsmokeSession:
             self.artifacts.write_record(
                 SmokeRecord.from_json_dict(record).with_run_id(self.artifacts.run_id)
             )
+            # Written: pytest's terminal keeps every report to the end, not this copy.
+            del report.tagsmoke_record
         dry_run = getattr(report, "tagsmoke_dry_run", None)
         if dry_run is not None:
             self.dry_run_requests.append((report.nodeid, dry_run))

@@ -100,7 +100,7 @@ class TrustOnFirstUse(ssl.SSLContext):
         return super().wrap_bio(*args, **kwargs)
 
 
-@dataclass
+@dataclass(slots=True)
 class Dispatch:
     """A scenario's request, its answer and the log record found for it (the sending step)."""
 
