@@ -154,6 +154,8 @@ class Run:
     #: start -> first request, first -> last request, last request -> last record found,
     #: last record found -> exit (seconds; the stdlib gateway's runs only).
     phases: tuple[float, float, float, float] | None = None
+    #: The stdlib gateway's log reads (GETs): one per id per ask; N is the least.
+    reads: int = 0
 
 
 @dataclass
@@ -343,7 +345,7 @@ def one_run(runner: str, count: int, lag: float) -> Run:
         if runner == "tagsmoke-batched":
             from pytest_tagsmoke.reference import ReferenceGateway
 
-            phases = None
+            phases, reads = None, 0
             with ReferenceGateway(root / "log.sqlite", ingest_delay=lag) as reference:
                 measured = run_tagsmoke(root, reference.url, count, lag, batched=True)
                 requests = reference.stats["chat"]
@@ -355,11 +357,12 @@ def one_run(runner: str, count: int, lag: float) -> Run:
                     measured = run_stepci(root, gateway.url, count, lag)
                 else:
                     measured = run_tavern(root, gateway.url, count, lag)
-                requests = gateway.log.chat
+                requests, reads = gateway.log.chat, gateway.log.reads
                 phases = _phases(measured, gateway.log)
         m = measured
         run = Run(m.wall, m.cpu, m.peak_mb, _passed(m.output), requests, m.output)
         run.phases = None if runner == "tagsmoke-batched" else phases
+        run.reads = reads
         return run
 
 
@@ -458,9 +461,11 @@ def main() -> None:
                 if args.phases and timed:
                     medians = [statistics.median(p) for p in zip(*timed, strict=True)]
                     start, send, find, end = medians
+                    reads = statistics.median(r.reads for r in cell)
                     print(
                         f"|   phases: start-up {start:.2f} s, sending {send:.2f} s, last request "
-                        f"to last record {find:.2f} s (lag {lag:g}), then to exit {end:.2f} s |",
+                        f"to last record {find:.2f} s (lag {lag:g}), then to exit {end:.2f} s; "
+                        f"log reads {reads:.0f} |",
                         flush=True,
                     )
 

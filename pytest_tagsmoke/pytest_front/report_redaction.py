@@ -210,7 +210,8 @@ def clean_report(report: pytest.TestReport | pytest.CollectReport, redactor: Red
             scrub_in_place(longrepr, lambda value: clean_text(value, redactor))
             if str(longrepr) != cleaned:
                 report.longrepr = cleaned
-    report.sections = [(title, clean_text(body, redactor)) for title, body in report.sections]
+    if report.sections:
+        report.sections = [(t, clean_text(body, redactor)) for t, body in report.sections]
     if isinstance(report, pytest.TestReport):
         report.location = (
             report.location[0],
@@ -220,7 +221,7 @@ def clean_report(report: pytest.TestReport | pytest.CollectReport, redactor: Red
         # A scenario's seed fields from the record's fixed vocabulary (its date, result and
         # reason) are no secret, and a secret that is an ordinary word must not garble them.
         fixed = FIXED_FIELDS if getattr(report, "tagsmoke_scenario", False) else frozenset()
-        report.user_properties = [
+        properties = [
             (
                 name,
                 (withhold_amounts(value) if name in fixed else clean_text(value, redactor))
@@ -229,6 +230,10 @@ def clean_report(report: pytest.TestReport | pytest.CollectReport, redactor: Red
             )
             for name, value in report.user_properties
         ]
+        # A list with nothing to clean stays as it is: pytest keeps every report to the
+        # run's end, and the item's own list is shared by its reports.
+        if properties != list(report.user_properties):
+            report.user_properties = properties
     record = getattr(report, "tagsmoke_record", None)
     if isinstance(record, dict) and redactor:
         # Secrets only: amounts in artifacts are the pricing guard's to find and fail on.

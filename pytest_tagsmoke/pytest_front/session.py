@@ -103,7 +103,7 @@ class TagsmokeSession:
         # they send serially.
         self.serial = bool(config.getoption("tagsmoke_serial")) or self.is_worker
         self.concurrency = max(1, int(config.getoption("tagsmoke_concurrency")))
-        self._planned: dict[str, Dispatch | None] = {}
+        self._planned: dict[str, Dispatch | SetupError | None] = {}
         self._plan_error = ""
         self.tally = RunTally()
         self.dry_run_requests: list[tuple[str, str]] = []
@@ -230,6 +230,8 @@ class TagsmokeSession:
             dispatch = self._planned.pop(item.nodeid)
             if dispatch is None:
                 raise SetupError(f"the batch could not be sent: {self._plan_error}")
+            if isinstance(dispatch, SetupError):  # this scenario's request cannot be built
+                raise SetupError(str(dispatch))
             return dispatch
         return self.runtime().dispatch(item.scenario)
 
@@ -244,7 +246,8 @@ class TagsmokeSession:
             report.tagsmoke_refused = item.refused  # type: ignore[attr-defined]
             if item.smoke is not None and not item.smoke_sent:
                 report.tagsmoke_record = item.smoke.to_json_dict()  # type: ignore[attr-defined]
-                item.smoke_sent = True
+                # The report carries it now: the item (kept to the run's end) lets it go.
+                item.smoke, item.smoke_sent = None, True
             if item.dry_run_text is not None and call.when == "call":
                 report.tagsmoke_dry_run = item.dry_run_text  # type: ignore[attr-defined]
         return report
@@ -258,6 +261,8 @@ class TagsmokeSession:
             self.artifacts.write_record(
                 SmokeRecord.from_json_dict(record).with_run_id(self.artifacts.run_id)
             )
+            # Written: pytest's terminal keeps every report to the end, not this copy.
+            del report.tagsmoke_record
         dry_run = getattr(report, "tagsmoke_dry_run", None)
         if dry_run is not None:
             self.dry_run_requests.append((report.nodeid, dry_run))

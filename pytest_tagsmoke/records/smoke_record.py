@@ -32,7 +32,7 @@ SEED_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SmokeRecord:
     """One scenario's smoke record; the fields in the order records.jsonl writes them
     (schema/smoke-record.schema.json). The seed's fields come first (:data:`SEED_FIELDS`)."""

@@ -1,4 +1,5 @@
-"""The sending and finding steps of a run: send every scenario once, then find every record.
+"""The sending and finding steps of a run: build every request, send each once, and find
+the records of those already sent while the rest are still being sent.
 
 Made lazily, before the first scenario is sent, so ``--collect-only`` starts nothing. Knows
 nothing of pytest: a second front end (the audit) can drive it too.
@@ -21,10 +22,11 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import jmespath
 
+from pytest_tagsmoke.errors import SetupError
 from pytest_tagsmoke.logstore import LogRecord, LogStore, LogStoreError
 from pytest_tagsmoke.logstore.mapping import scalar
 from pytest_tagsmoke.logstore.open_store import open_log_store
-from pytest_tagsmoke.logstore.poll import wait_for_records
+from pytest_tagsmoke.logstore.poll import PollProgress, wait_for_records
 from pytest_tagsmoke.policy.tag_policy import (
     Classification,
     classify,
@@ -43,11 +45,10 @@ from pytest_tagsmoke.sending.request import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from pytest_tagsmoke.files.profile import Profile
     from pytest_tagsmoke.files.scenario import Scenario
-    from pytest_tagsmoke.logstore.poll import PollProgress
 
 #: Seconds to open a connection (a closed or filtered port fails fast; the read waits
 #: ``request_timeout``).
@@ -99,7 +100,7 @@ class TrustOnFirstUse(ssl.SSLContext):
         return super().wrap_bio(*args, **kwargs)
 
 
-@dataclass
+@dataclass(slots=True)
 class Dispatch:
     """A scenario's request, its answer and the log record found for it (the sending step)."""
 
@@ -156,9 +157,10 @@ class Runtime:
         #: counts could grow without this run's request, so the check is not made.
         self.check_counters = True
         # One client for every send and poll: its pool keeps a connection alive for each
-        # thread that may use it at once, so no request pays a new TCP handshake.
-        # TCP_NODELAY: small requests are not held back waiting for a delayed ACK.
-        pooled = max(self.concurrency, self.poll_concurrency)
+        # thread that may use it at once (sends and polls run side by side), so no request
+        # pays a new TCP handshake. TCP_NODELAY: small requests are not held back waiting
+        # for a delayed ACK.
+        pooled = self.concurrency + self.poll_concurrency
         transport = httpx.HTTPTransport(
             verify=TrustOnFirstUse(ssl.PROTOCOL_TLS_CLIENT),
             socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
@@ -208,18 +210,31 @@ class Runtime:
             return scalar(jmespath.search(correlation.response_path, sent.body))
         return request.correlation_id
 
-    def send_one(self, scenario: Scenario) -> Dispatch:
-        """The sending step: build the request, send it once (plus transport retries), note
-        the id the store will know. Trouble with this scenario alone is its ``error``."""
+    def prepare(self, scenario: Scenario) -> Dispatch:
+        """The planning step: the scenario's exact request (fresh correlation id) and the
+        classification its tags should get. Sends nothing; :class:`SetupError` when the
+        request cannot be built (e.g. a tag the profile says not how to attach)."""
         correlation = self.profile.correlation
-        request = build_request(
-            self.profile, scenario, new_correlation_id(correlation.prefix, correlation.format)
-        )
+        try:
+            request = build_request(
+                self.profile, scenario, new_correlation_id(correlation.prefix, correlation.format)
+            )
+        except SetupError:
+            raise
+        except Exception as exc:
+            raise SetupError(
+                self.scrub(f"the request cannot be built: {type(exc).__name__}: {_first_line(exc)}")
+            ) from None
         expect = scenario.expect
         expected = expected_classification(
             scenario.tags, self.profile.policy, expect.bucket, expect.reason
         )
-        dispatch = Dispatch(request, scenario=scenario, expected=expected)
+        return Dispatch(request, scenario=scenario, expected=expected)
+
+    def send_one(self, dispatch: Dispatch) -> Dispatch:
+        """The sending step: send the prepared request once (plus transport retries), note
+        the id the store will know. Trouble with this scenario alone is its ``error``."""
+        request, scenario = dispatch.request, dispatch.scenario
         self.sent.append(dispatch)
         # A status the scenario expects (e.g. 429) is its answer, not a reason to retry.
         retry = frozenset(s for s in RETRY_STATUSES if not scenario.expect.status_matches(s))
@@ -266,25 +281,62 @@ class Runtime:
             return f"{correlation.response_header} header (correlation_id.response_header)"
         return f"{correlation.response_path} field in its body (correlation_id.response_path)"
 
-    def collect(self, dispatches: Sequence[Dispatch]) -> None:
-        """The finding step: wait for every record at once, one store query per tick."""
+    def collect(
+        self, dispatches: Sequence[Dispatch], found: Mapping[str, LogRecord] | None = None
+    ) -> None:
+        """The finding step: wait for every record not ``found`` while sending, all at once,
+        one store query per tick, within ``poll.timeout`` from now."""
         waiting = [d for d in dispatches if d.awaits_record]
         if not waiting:
             return
+        records = dict(found or {})
+        rest = [d.lookup_id for d in waiting if d.lookup_id and d.lookup_id not in records]
         try:
-            found = wait_for_records(
-                self.store,
-                [d.lookup_id for d in waiting if d.lookup_id],
-                self.profile.poll,
-                self.on_poll_progress,
-            )
+            if rest:
+                progress = self._progress_after(len(records))
+                records.update(wait_for_records(self.store, rest, self.profile.poll, progress))
         except LogStoreError as exc:
             for d in waiting:
                 d.setup_problem = self.scrub(str(exc))
             return
         for d in waiting:
             d.looked_up = True
-            d.record = found.get(d.lookup_id or "")
+            d.record = records.get(d.lookup_id or "")
+
+    def _progress_after(self, found: int) -> Callable[[PollProgress], None] | None:
+        """The progress callback, counting the ``found`` records found while sending."""
+        tell = self.on_poll_progress
+        if tell is None or not found:
+            return tell
+        return lambda p: tell(
+            PollProgress(p.expected + found, p.found + found, p.waited, p.seconds_left)
+        )
+
+    def _find_while_sending(
+        self, answered: list[Dispatch], sent: threading.Event
+    ) -> dict[str, LogRecord]:
+        """Poll ticks for the requests already answered while the rest are being sent (one
+        tick every ``poll.max_interval``: records come as steadily as requests go out).
+
+        Found ids are final, as in the wait after sending. A store error here is only
+        counted: after ``poll.store_errors`` of them the ticks stop, and the wait after
+        sending (its own budget and deadline) decides what the run reports."""
+        poll = self.profile.poll
+        found: dict[str, LogRecord] = {}
+        outstanding: list[str] = []
+        seen = errors = 0
+        while not sent.wait(poll.max_interval) and errors < poll.store_errors:
+            new = answered[seen:]  # one atomic copy: senders append as they go
+            seen += len(new)
+            outstanding += [d.lookup_id for d in new if d.lookup_id and d.awaits_record]
+            if not outstanding:
+                continue
+            try:
+                found.update(self.store.probe(outstanding))
+            except LogStoreError:
+                errors += 1
+            outstanding = [i for i in outstanding if i not in found]
+        return found
 
     def _counts(self) -> dict[str, int] | str | None:
         """Records per bucket: the store's own counts; else the buckets of the records it
@@ -307,30 +359,58 @@ class Runtime:
 
     def dispatch(self, scenario: Scenario) -> Dispatch:
         """Serial mode: send one scenario and wait for its record."""
-        return self.dispatch_all([scenario], concurrency=1)[0]
+        outcome = self.dispatch_all([scenario], concurrency=1)[0]
+        if isinstance(outcome, SetupError):
+            raise outcome
+        return outcome
 
-    def dispatch_all(self, scenarios: Sequence[Scenario], concurrency: int) -> list[Dispatch]:
-        """Send every scenario first (``concurrency`` at a time), then find every record
-        together: a suite costs about one ingestion lag, not one per scenario.
+    def dispatch_all(
+        self, scenarios: Sequence[Scenario], concurrency: int
+    ) -> list[Dispatch | SetupError]:
+        """Build every request first (a scenario whose request cannot be built gets its own
+        :class:`SetupError`; the others are sent all the same), then send them
+        (``concurrency`` at a time) while the records of those already answered are looked
+        for; what is still missing when the last answer came is waited for together: a
+        suite costs about one ingestion lag, not one per scenario.
 
         Bucket counters are read once before the dispatch and once after the records are
         found. A scenario's counter check passes when its bucket grew by at least the
         number of scenarios that expect that bucket. Transport and log-store trouble is
         caught into ``setup_problem``: a problem of the run's setup, never a verdict.
         """
-        counting = self.check_counters and any(
-            s.expect.untagged_count == "increments" for s in scenarios
-        )
-        before = self._counts() if counting else None
-        pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(scenarios))))
+        outcomes: list[Dispatch | SetupError] = []
+        for scenario in scenarios:
+            try:
+                outcomes.append(self.prepare(scenario))
+            except SetupError as exc:
+                outcomes.append(exc)
+        dispatches = [o for o in outcomes if isinstance(o, Dispatch)]
+        if not dispatches:
+            return outcomes
+        counted = [d for d in dispatches if d.scenario.expect.untagged_count == "increments"]
+        before = self._counts() if self.check_counters and counted else None
+        answered: list[Dispatch] = []
+        all_answered = threading.Event()
+
+        def send_and_note(dispatch: Dispatch) -> None:
+            try:
+                self.send_one(dispatch)
+            finally:
+                answered.append(dispatch)
+                if len(answered) == len(dispatches):
+                    all_answered.set()
+
+        pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(dispatches))))
         try:
-            dispatches = list(pool.map(self.send_one, scenarios))
+            futures = [pool.submit(send_and_note, d) for d in dispatches]
+            found = self._find_while_sending(answered, all_answered) if len(futures) > 1 else {}
+            for future in futures:
+                future.result()  # a bug in sending is raised here, as it was in the sender
         finally:
             # Ctrl-C while sending: what is in flight finishes (and is in ``sent``); what
             # was not started yet is never sent.
             pool.shutdown(wait=True, cancel_futures=True)
-        self.collect(dispatches)
-        counted = [d for d in dispatches if d.scenario.expect.untagged_count == "increments"]
+        self.collect(dispatches, found)
         after = self._counts() if counted and isinstance(before, dict) else before
         expected = Counter(d.expected.bucket for d in counted)
         for d in counted:
@@ -341,7 +421,7 @@ class Runtime:
                 # expect the same bucket: it must grow by at least that many.
                 d.counts_before, d.counts_after = before, after
                 d.sharing = expected[d.expected.bucket]
-        return dispatches
+        return outcomes
 
     def close(self) -> None:
         if self._store is not None:
