@@ -1,4 +1,4 @@
-"""Wait for log records by correlation id, within the profile's deadline.
+"""Wait for log records by correlation id, within the profile's deadline (tenacity).
 
 PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
@@ -8,12 +8,15 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import tenacity
+from tenacity.stop import stop_base
 
 from pytest_tagsmoke.logstore import LogRecord, LogStore, LogStoreError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from pytest_tagsmoke.files.profile import PollConfig
 
@@ -65,28 +68,71 @@ def wait_for_records(
         return found
     expected = len(outstanding)
     started = time.monotonic()
-    errors = quiet_ticks = 0
-    while True:
-        error: LogStoreError | None = None
-        before = len(found)
-        try:
-            found.update(store.probe(outstanding))
-        except LogStoreError as exc:
-            error = exc
-            errors += 1
+
+    def tick() -> int:
+        found.update(store.probe(outstanding))  # a LogStoreError: tenacity counts it
         outstanding[:] = [i for i in outstanding if i not in found]
-        waited = time.monotonic() - started
-        if on_progress is not None and error is None:
+        if on_progress is not None:
+            waited = time.monotonic() - started
             on_progress(PollProgress(expected, len(found), waited, max(0.0, poll.timeout - waited)))
-        if error is None and not outstanding:
-            return found
-        if errors >= poll.store_errors or (error is not None and waited >= poll.timeout):
-            raise error or LogStoreError("the log store failed too often")
-        if waited >= poll.timeout:
-            break
-        quiet_ticks = 0 if len(found) > before else quiet_ticks + 1
-        time.sleep(next_wait(poll, quiet_ticks))
-    # The deadline: every id still outstanding is asked once more, whatever a tick
-    # skipped, so that no verdict says "missing" of a record that was not looked for.
-    found.update(store.fetch_many(outstanding))
+        return len(outstanding)
+
+    store_errors = _StoreErrorBudget(poll.store_errors)
+    retrying = tenacity.Retrying(
+        stop=tenacity.stop_any(tenacity.stop_after_delay(poll.timeout), store_errors),
+        wait=_Backoff(poll, found),
+        retry=tenacity.retry_if_result(lambda left: left > 0)
+        | tenacity.retry_if_exception_type(LogStoreError),
+        # Stopped: the last tick's error is raised, else its count of ids outstanding.
+        retry_error_callback=_last_outcome,
+        sleep=_sleep,
+    )
+    if retrying(tick):
+        if store_errors.spent:
+            raise LogStoreError("the log store failed too often")
+        # The deadline: every id still outstanding is asked once more, whatever a tick
+        # skipped, so that no verdict says "missing" of a record that was not looked for.
+        found.update(store.fetch_many(outstanding))
     return found
+
+
+class _Backoff:
+    """tenacity's ``wait``: :func:`next_wait`, its doubling started again after a tick
+    that found records (``found`` grew since the last wait)."""
+
+    def __init__(self, poll: PollConfig, found: Mapping[str, LogRecord]) -> None:
+        self.poll = poll
+        self.found = found
+        self.seen = self.quiet_ticks = 0
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+        self.quiet_ticks = 0 if len(self.found) > self.seen else self.quiet_ticks + 1
+        self.seen = len(self.found)
+        return next_wait(self.poll, self.quiet_ticks)
+
+
+class _StoreErrorBudget(stop_base):
+    """tenacity's ``stop`` once the log store has failed ``budget`` times in all ("not
+    yet" answers do not count)."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.errors = 0
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        if retry_state.outcome is not None and retry_state.outcome.failed:
+            self.errors += 1
+        return self.spent
+
+    @property
+    def spent(self) -> bool:
+        return self.errors >= self.budget
+
+
+def _last_outcome(retry_state: Any) -> Any:
+    """The last tick's result, or its error raised (tenacity's ``retry_error_callback``)."""
+    return retry_state.outcome.result()
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)  # looked up at each call: a test may replace ``time.sleep``
