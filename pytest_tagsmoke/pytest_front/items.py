@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from pytest_tagsmoke.pytest_front.session import TagsmokeSession
-    from pytest_tagsmoke.sending.batch import Dispatch, Runtime
+    from pytest_tagsmoke.sending.batch import Runtime
+    from pytest_tagsmoke.sending.dispatch import Dispatch
 
 SESSION_KEY: pytest.StashKey[TagsmokeSession] = pytest.StashKey()
 

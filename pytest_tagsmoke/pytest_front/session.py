@@ -29,13 +29,14 @@ from pytest_tagsmoke.pytest_front.items import SESSION_KEY, ScenarioFile, Scenar
 from pytest_tagsmoke.pytest_front.reporting import RunTally, WaitingLine, write_terminal_summary
 from pytest_tagsmoke.records.smoke_record import SmokeRecord
 from pytest_tagsmoke.reports.artifacts import RunArtifacts, new_run_id
-from pytest_tagsmoke.sending.batch import Dispatch, Runtime
+from pytest_tagsmoke.sending.batch import Runtime
 from pytest_tagsmoke.sending.production import environment_refusal, host_refusal
 
 if TYPE_CHECKING:
     from collections.abc import Generator
 
     from pytest_tagsmoke.files.scenario import Scenario
+    from pytest_tagsmoke.sending.dispatch import Dispatch
 
 __all__ = ["SESSION_KEY", "TagsmokeSession"]
 

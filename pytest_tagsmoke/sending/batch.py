@@ -9,15 +9,12 @@ PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 
 from __future__ import annotations
 
-import os
 import socket
 import ssl
-import sys
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 import jmespath
@@ -28,12 +25,12 @@ from pytest_tagsmoke.logstore.mapping import scalar
 from pytest_tagsmoke.logstore.open_store import open_log_store
 from pytest_tagsmoke.logstore.poll import PollProgress, wait_for_records
 from pytest_tagsmoke.policy.tag_policy import (
-    Classification,
     classify,
     expected_classification,
     normalizer,
 )
 from pytest_tagsmoke.safety.redaction import scrub
+from pytest_tagsmoke.sending.dispatch import Dispatch
 from pytest_tagsmoke.sending.request import (
     RETRY_STATUSES,
     PreparedRequest,
@@ -43,6 +40,7 @@ from pytest_tagsmoke.sending.request import (
     new_correlation_id,
     send,
 )
+from pytest_tagsmoke.sending.tls_trust import TrustOnFirstUse
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -55,94 +53,6 @@ if TYPE_CHECKING:
 CONNECT_TIMEOUT = 5.0
 #: A request's total budget (every attempt and every wait) is this many request timeouts.
 BUDGET_FACTOR = 2.0
-
-
-class TrustOnFirstUse(ssl.SSLContext):
-    """httpx's verifying TLS context, whose certificate authorities are read only when the
-    first TLS connection is made: a run against plain-HTTP gateways and stores skips
-    reading the CA bundle (~30 ms of start-up).
-
-    The authorities are httpx's own: ``SSL_CERT_FILE``, else ``SSL_CERT_DIR``, else
-    certifi's bundle. Certificates and host names are checked as with httpx's default
-    (``PROTOCOL_TLS_CLIENT``: ``CERT_REQUIRED``, ``check_hostname``); a connection made
-    before the authorities are read could only fail, never pass unchecked.
-    """
-
-    def __init__(self, protocol: int = ssl.PROTOCOL_TLS_CLIENT) -> None:
-        self._trust_lock = threading.Lock()
-        self._trusted = False
-        if sys.version_info >= (3, 13):  # as ssl.create_default_context sets them
-            self.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN | ssl.VERIFY_X509_STRICT
-        keylog = os.environ.get("SSLKEYLOGFILE")
-        if keylog and not sys.flags.ignore_environment:
-            self.keylog_filename = keylog
-
-    def _trust(self) -> None:
-        with self._trust_lock:
-            if self._trusted:
-                return
-            if os.environ.get("SSL_CERT_FILE"):
-                self.load_verify_locations(cafile=os.environ["SSL_CERT_FILE"])
-            elif os.environ.get("SSL_CERT_DIR"):
-                self.load_verify_locations(capath=os.environ["SSL_CERT_DIR"])
-            else:
-                import certifi
-
-                self.load_verify_locations(cafile=certifi.where())
-            self._trusted = True
-
-    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:
-        self._trust()
-        return super().wrap_socket(*args, **kwargs)
-
-    def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:
-        self._trust()
-        return super().wrap_bio(*args, **kwargs)
-
-
-@dataclass(slots=True)
-class Dispatch:
-    """A scenario's request, its answer and the log record found for it (the sending step)."""
-
-    request: PreparedRequest
-    scenario: Scenario = field(repr=False)
-    #: The policy's classification of the sent tags, with the scenario's overrides.
-    expected: Classification = field(repr=False)
-    status: int | None = None
-    retry_count: int = 0
-    counts_before: dict[str, int] | None = None
-    counts_after: dict[str, int] | None = None
-    record: LogRecord | None = None
-    #: A problem of the run's setup (gateway or log store unreachable): not a verdict.
-    setup_problem: str | None = None
-    #: This scenario alone could not be sent or found (e.g. a tag no header can carry).
-    error: str | None = None
-    response_text: str = ""
-    lookup_id: str | None = None
-    sharing: int = 1  # scenarios counted between the same two reads of the same bucket
-    #: Whether the log store was asked for this request's record: only then can a verdict
-    #: say that none came (missing_trace).
-    looked_up: bool = False
-    #: Whether a smoke record was written for it (an unreported one was sent, not verified).
-    reported: bool = False
-
-    @property
-    def attempts(self) -> int:
-        return self.retry_count + 1
-
-    @property
-    def awaits_record(self) -> bool:
-        """Sent, answered as expected, with an id to look for: a record should come."""
-        return (
-            self.setup_problem is None
-            and self.error is None
-            and self.status is not None
-            and self.lookup_id is not None
-            and self.scenario.expect.expects_record
-            # Any other answer (a 4xx, a 5xx after the retries) means no record is coming:
-            # the verdict is gateway_error, not a wait for the deadline.
-            and self.scenario.expect.status_matches(self.status)
-        )
 
 
 class Runtime:
