@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 
 RAW_TABLE = "tagsmoke_raw_groups"
 FLAGS = "flags"
-#: The scan reads the log store through the memory map rather than page by page.
-MMAP_BYTES = 1 << 30
 
 
 def _column(name: str) -> exp.Column:
@@ -146,7 +144,6 @@ def sqlite_census_rows(path: Path, query: CensusQuery) -> tuple[list[tuple[Any, 
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         conn.execute("PRAGMA temp_store = MEMORY")
-        conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         conn.execute(_create(query))
         upsert = _upsert(query)
         conn.execute(upsert)
