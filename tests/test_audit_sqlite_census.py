@@ -1,6 +1,9 @@
 """SQLite's census without a sort (audit/sqlite_census.py) returns exactly the rows of the
 plain one-step GROUP BY, on a store full of edge values: NULL and empty keys, records
-outside the window or without a timestamp, tokens that are NULL, text or not numbers."""
+outside the window or without a timestamp, tokens that are NULL, text or not numbers, and
+raw key values the temporary table's primary key cannot hold as they are: NULL tags and
+services, and a service stored as the integer 1, the real 1.0, the text '1' and a blob
+(SQLite's keys hold 1 and 1.0 as one value; the census tells '1' from '1.0')."""
 
 from __future__ import annotations
 
@@ -29,8 +32,9 @@ TAGS = [
     {"owner": "", "environment": "prd"},
     {"environment": None},
     {},
+    None,  # a NULL tags column, not the JSON text 'null'
 ]
-SERVICES = ["search", "", None]
+SERVICES: list[object] = ["search", "", None, 1, 1.0, "1", b"1"]
 STAMPS: list[str | None] = [
     "2026-11-21T10:00:00+00:00",
     "2026-11-22T23:59:59+00:00",
@@ -46,9 +50,9 @@ TOKENS = [7, None, "12", "abc", 2.0]
 def write_store(path: Path) -> int:
     """Every combination of the values above; returns how many records are in the window."""
     conn = sqlite3.connect(path)
-    conn.execute(
+    conn.execute(  # service has no type: its values keep their storage class
         "CREATE TABLE request_log (id INTEGER PRIMARY KEY, correlation_id TEXT, received_at "
-        "TEXT, tags TEXT, service TEXT, request_class TEXT, total_tokens)"
+        "TEXT, tags TEXT, service, request_class TEXT, total_tokens)"
     )
     rows = list(itertools.product(TAGS, SERVICES, STAMPS, IDS, TOKENS))
     conn.executemany(
@@ -59,7 +63,7 @@ def write_store(path: Path) -> int:
             (
                 record_id,
                 stamp,
-                json.dumps(tags),
+                None if tags is None else json.dumps(tags),
                 service,
                 "batch" if tokens is None else "chat",
                 tokens,
