@@ -92,6 +92,14 @@ SPANS: dict[str, list[tuple[int, int, str]]] = {
     "cost:\n  5": [(8, 9, "a number under 'cost'")],  # a YAML value on the next line
     "| cost | 5 |": [(9, 10, "a number under 'cost'")],  # a markdown table cell
     "\uff15 USD": [(0, 5, CURRENCY)],  # a fullwidth digit
+    "5\u00a0\u20ac": [(0, 3, CURRENCY)],
+    "$.5": [(0, 3, CURRENCY)],
+    "x \u0665.5\u0665 $": [(2, 8, CURRENCY)],  # Arabic-Indic digits
+    "cost = .5": [(7, 9, "a number under 'cost'")],
+    "cost: \r\n5": [(8, 9, "a number under 'cost'")],
+    "a: 1\nfee =\t\n\t'7'\nb: 2": [(14, 15, "a number under 'fee'")],
+    "| fee |\n 5": [(9, 10, "a number under 'fee'")],
+    "x\n| fee | .5 |\n": [(10, 12, "a number under 'fee'")],
 }
 
 #: Texts with FinOps words, currency letters or numbers, but no amount.
@@ -122,6 +130,9 @@ NO_AMOUNT = [
     "cost ': 5",
     "feedback: 4",
     "audit_date: 2026-11-28",
+    "price\\: 5",
+    "| cost | $ |",
+    "cost:\u00a0\u00a0x",
     '{"billing_unit": "team-a", "charge_code": "1234", "retry_count": 0}',
 ]
 
