@@ -39,11 +39,20 @@ _TRIGGER = re.compile(
 # Codes whose letters are no price word either (usd and eur are: "cost_usd", "amount_eur").
 _CODE_LETTERS = frozenset(code.lower() for code in _CODES) - {"usd", "eur"}
 _ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
-_NUMBER_AFTER = re.compile(rf"[ \t]?(?:{_SIGN}[ \t]?)?\d[\d.,]*")
+#: Blanks between the parts of an amount: space, tab, no-break space.
+_BLANK = "[ \t\u00a0]"
+#: Between a key and its value: blanks, and at most one line end (a YAML value below its key).
+_GAP = rf"{_BLANK}*(?:\r?\n{_BLANK}*)?"
+_NUMBER_AFTER = re.compile(rf"{_BLANK}?(?:{_SIGN}{_BLANK}?)?\.?\d[\d.,]*")
 _CURRENCY_WORD = re.compile(r"(?:dollars?|cents?|euros?)\b")
-_KEY_VALUE = re.compile(rf"[\"']?[ \t]*[:=][ \t]*[\"']?(?P<value>[-+]?(?:{_SIGN}[ \t]?)?\d[\d.,]*)")
-_DIGITS = frozenset("0123456789")
-_NUMBER_CHARS = frozenset("0123456789.,")
+# After the key: its closing quote (escaped too: \"price\": 5), ":" or "=", the value.
+_KEY_VALUE = re.compile(
+    rf"(?:\\?[\"'])?{_BLANK}*[:=]{_GAP}[\"']?"
+    rf"(?P<value>[-+]?(?:{_SIGN}{_BLANK}?)?\.?\d[\d.,]*)"
+)
+# A markdown table's next cell (| cost | 5 |): a plain number only ("USD | $1" is the $1).
+_TABLE_CELL = re.compile(rf"{_BLANK}*\|{_GAP}(?P<value>[-+]?\.?\d[\d.,]*)")
+_BLANK_CHARS = " \t\u00a0"
 
 
 def _is_word_char(char: str) -> bool:
@@ -51,12 +60,13 @@ def _is_word_char(char: str) -> bool:
 
 
 def _number_before(text: str, end: int) -> int | None:
-    """Start of a number that ends at ``end`` (one space or tab allowed), or None."""
-    index = end - 1 if end > 0 and text[end - 1] in " \t" else end
+    """Start of a number that ends at ``end`` (one blank allowed), or None. Its digits may be
+    any decimal digits, as ``\\d`` finds them (a fullwidth five)."""
+    index = end - 1 if end > 0 and text[end - 1] in _BLANK_CHARS else end
     start = index
-    while start > 0 and text[start - 1] in _NUMBER_CHARS:
+    while start > 0 and (text[start - 1].isdecimal() or text[start - 1] in ".,"):
         start -= 1
-    while start < index and text[start] not in _DIGITS:
+    while start < index and not text[start].isdecimal():
         start += 1
     if start == index or (
         start > 0 and (_is_word_char(text[start - 1]) or text[start - 1] in ".,")
@@ -147,7 +157,7 @@ def find_amounts(text: str) -> list[tuple[int, int, str]]:
             key_end += 1
         position = key_end
         if is_price_key(text[key_start:key_end]):
-            value = _KEY_VALUE.match(text, key_end)
+            value = _KEY_VALUE.match(text, key_end) or _TABLE_CELL.match(text, key_end)
             if value:
                 position = value.end()
                 found.append((*value.span("value"), f"a number under {text[key_start:key_end]!r}"))
@@ -165,10 +175,16 @@ def withhold_amounts(text: str) -> str:
 
 #: The currency signs as the trigger finds them (in the lower-cased text; JSON escapes too).
 _SIGN_LITERALS = ("$", "€", "£", "¥", "₹", "\\u20ac", "\\u00a3", "\\u00a5", "\\u20b9")
-#: A number after ``:`` or ``=``, the place of a price value (``"response_cost": 0.01``);
+#: A number after ``:``, ``=`` or ``|``, the place of a price value (``"response_cost": 0.01``);
 #: one pattern each, so that the regex engine jumps from one ``:`` to the next. A value with
 #: a currency sign (``"cost": "$3"``) is left to the sign check.
-_VALUES_AFTER_KEY = (re.compile(r":[ \t]*[\"']?[-+]?\d"), re.compile(r"=[ \t]*[\"']?[-+]?\d"))
+#: Any run of blanks and line ends stands for the gap (a wider net than ``_GAP``, and faster).
+_VALUES_AFTER_KEY = tuple(
+    re.compile(rf"{re.escape(separator)}[ \t\u00a0\r\n]*[\"']?[-+]?\.?\d") for separator in ":=|"
+)
+#: A key whose value is on the next line (``cost:`` then ``  5``): the cut at line ends keeps
+#: both lines together as one more piece.
+_VALUE_ON_NEXT_LINE = re.compile(rf"[:=|]{_BLANK}*\r?\n")
 #: No amount spans this separator of JSON fields, nor a line end: text is cut there.
 _FIELD_BREAK = '", "'
 
@@ -232,10 +248,12 @@ def _number_under_price_key(text: str) -> bool:
     """A number after ``:`` or ``=`` whose key names a price (``response_cost: 0.01``)."""
     for value in (v for pattern in _VALUES_AFTER_KEY for v in pattern.finditer(text)):
         key_end = value.start()
-        while key_end > 0 and text[key_end - 1] in " \t":
+        while key_end > 0 and text[key_end - 1] in _BLANK_CHARS:
             key_end -= 1
         if key_end > 0 and text[key_end - 1] in "\"'":
             key_end -= 1
+            if key_end > 0 and text[key_end - 1] == "\\":  # escaped JSON: {\"cost\": 5}
+                key_end -= 1
         key_start = key_end
         while key_start > 0 and _is_word_char(text[key_start - 1]):
             key_start -= 1
@@ -246,9 +264,15 @@ def _number_under_price_key(text: str) -> bool:
 
 def distinct_pieces(text: str) -> str:
     """``text`` cut at its JSON field separators (at its line ends when it has none), each
-    distinct piece once, joined again by that separator: no amount spans it."""
-    separator = _FIELD_BREAK if _FIELD_BREAK in text else "\n"
-    return separator.join(set(text.split(separator)))
+    distinct piece once, joined again by that separator: no amount spans it. A line that
+    ends with a key's separator is kept together with the next line as one more piece."""
+    if _FIELD_BREAK in text:
+        return _FIELD_BREAK.join(set(text.split(_FIELD_BREAK)))
+    pieces = set(text.split("\n"))
+    for found in _VALUE_ON_NEXT_LINE.finditer(text):
+        end = text.find("\n", found.end())
+        pieces.add(text[text.rfind("\n", 0, found.start()) + 1 : None if end == -1 else end])
+    return "\n".join(pieces)
 
 
 def may_hold_amounts(text: str) -> bool:
