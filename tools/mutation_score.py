@@ -66,9 +66,16 @@ MODULES: dict[str, tuple[str, ...]] = {
     ),
     # record matching: the decoding of a store's record into the fields that are judged
     "pytest_tagsmoke/logstore/mapping.py": (
+        "tests/test_matching_unit.py",
         "tests/test_policy_mutants.py",
         "tests/test_adapters.py",
         "tests/test_presets.py",
+    ),
+    # record matching: which of a store's rows answers which correlation id
+    "pytest_tagsmoke/logstore/matching.py": (
+        "tests/test_matching_unit.py",
+        "tests/test_log_store_settings.py",
+        "tests/test_adapters.py",
     ),
 }
 
