@@ -20,6 +20,7 @@ import pytest
 
 from pytest_tagsmoke.errors import SetupError
 from pytest_tagsmoke.pytest_front.items import SESSION_KEY, ScenarioFile, ScenarioItem, smoke_record
+from pytest_tagsmoke.pytest_front.planned_items import will_not_run
 from pytest_tagsmoke.pytest_front.profile_lookup import run_profile
 from pytest_tagsmoke.pytest_front.reporting import RunTally, WaitingLine, write_terminal_summary
 from pytest_tagsmoke.records.smoke_record import SmokeRecord
@@ -35,36 +36,6 @@ if TYPE_CHECKING:
     from pytest_tagsmoke.sending.dispatch import Dispatch
 
 __all__ = ["SESSION_KEY", "TagsmokeSession"]
-
-
-def will_not_run(item: pytest.Item) -> bool:
-    """Whether pytest may skip ``item`` before it runs (``skip``, a ``skipif`` whose condition
-    may hold, ``xfail(run=False)``): such an item is left out of the batch. Erring towards
-    leaving out is safe: an unplanned item that does run is sent alone, when it runs."""
-    if item.get_closest_marker("skip") is not None:
-        return True
-    if any(_may_hold(mark) for mark in item.iter_markers("skipif")):
-        return True
-    return any(
-        not mark.kwargs.get("run", True) and _may_hold(mark) for mark in item.iter_markers("xfail")
-    )
-
-
-def _may_hold(mark: pytest.Mark) -> bool:
-    """A mark's conditions, as pytest reads them: none means always; a string is evaluated
-    by pytest (taken as true here); anything else holds when truthy."""
-    conditions = mark.args or ((mark.kwargs["condition"],) if "condition" in mark.kwargs else ())
-    if not conditions:
-        return True
-    for condition in conditions:
-        if isinstance(condition, str):
-            return True
-        try:
-            if condition:
-                return True
-        except Exception:  # pytest reports the bad condition itself; leave the item out
-            return True
-    return False
 
 
 class TagsmokeSession:
