@@ -17,14 +17,10 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 from sqlglot import exp
 
-from pytest_tagsmoke.audit.file_census import (
-    DUCKDB_MEMORY_LIMIT,
-    MALFORMED_EXAMPLES,
-    malformed_jsonl_examples,
-)
 from pytest_tagsmoke.audit.groups import NO_SERVICE, Group
-from pytest_tagsmoke.audit.source import AuditStoreError, ReadNotes
+from pytest_tagsmoke.audit.jsonl_lines import MALFORMED_EXAMPLES, malformed_jsonl_examples
 from pytest_tagsmoke.audit.source_config import read_dimensions
+from pytest_tagsmoke.audit.source_types import AuditStoreError, ReadNotes
 from pytest_tagsmoke.audit.sql_query import RECORD_FIELDS, CensusQuery
 
 if TYPE_CHECKING:
@@ -32,10 +28,11 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from pytest_tagsmoke.audit.sample import Stratum
-    from pytest_tagsmoke.audit.source import Reading
     from pytest_tagsmoke.audit.source_config import SourceConfig
+    from pytest_tagsmoke.audit.source_types import Reading
 
 DIALECT = "duckdb"
+DUCKDB_MEMORY_LIMIT = "256MB"
 
 
 def _literal(text: str) -> str:

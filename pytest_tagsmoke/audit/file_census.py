@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import csv
 import glob
-import json
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_tagsmoke.audit.source import AuditStoreError, ReadNotes
+from pytest_tagsmoke.audit.jsonl_lines import MALFORMED_EXAMPLES, json_object
+from pytest_tagsmoke.audit.source_types import AuditStoreError, ReadNotes
 from pytest_tagsmoke.audit.stream_census import StreamCensus, simple_path
 
 if TYPE_CHECKING:
@@ -27,11 +26,8 @@ if TYPE_CHECKING:
 
     from pytest_tagsmoke.audit.groups import Group
     from pytest_tagsmoke.audit.sample import Stratum
-    from pytest_tagsmoke.audit.source import CensusSource, Reading
     from pytest_tagsmoke.audit.source_config import SourceConfig
-
-MALFORMED_EXAMPLES = 5
-DUCKDB_MEMORY_LIMIT = "256MB"
+    from pytest_tagsmoke.audit.source_types import CensusSource, Reading
 
 
 def duckdb_available() -> bool:
@@ -142,42 +138,3 @@ class StreamingFileCensus:
 
     def close(self) -> None:
         """Files are opened per pass; nothing stays open."""
-
-
-_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the C scanner
-_SPACE = re.compile(r"[ \t\n\r]*")
-
-
-def json_object(raw: bytes) -> dict[str, Any] | None:
-    """The line's JSON object, or None (blank, not JSON, or JSON but not an object): what
-    ``json.loads`` accepts, without its per-call checks (this runs once per line)."""
-    try:
-        text = raw.decode("utf-8")
-        start = _SPACE.match(text).end()  # type: ignore[union-attr]  # matches ""
-        if text[start : start + 1] != "{":
-            return None
-        document, end = _scan(text, start)
-    except (ValueError, StopIteration):
-        return None
-    if end != len(text) and _SPACE.match(text, end).end() != len(text):  # type: ignore[union-attr]
-        return None
-    return document  # type: ignore[no-any-return]
-
-
-def malformed_jsonl_examples(paths: Sequence[Path], limit: int = MALFORMED_EXAMPLES) -> list[str]:
-    """Where the first malformed lines are (DuckDB counts them but does not say where)."""
-    found: list[str] = []
-    for path in paths:
-        with path.open("rb") as stream:
-            for number, raw in enumerate(stream, start=1):
-                if not raw.strip():
-                    continue
-                try:
-                    ok = isinstance(json.loads(raw), dict)
-                except ValueError:
-                    ok = False
-                if not ok:
-                    found.append(f"{path}:{number}: not a JSON object")
-                    if len(found) == limit:
-                        return found
-    return found

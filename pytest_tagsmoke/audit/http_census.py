@@ -16,7 +16,7 @@ import httpx
 import jmespath
 
 from pytest_tagsmoke.audit.config import iso
-from pytest_tagsmoke.audit.source import AuditStoreError, ReadNotes
+from pytest_tagsmoke.audit.source_types import AuditStoreError, ReadNotes
 from pytest_tagsmoke.audit.stream_census import StreamCensus
 from pytest_tagsmoke.safety.redaction import redact_url
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from pytest_tagsmoke.audit.census import Group
     from pytest_tagsmoke.audit.config import SourceConfig
     from pytest_tagsmoke.audit.sample import Stratum
-    from pytest_tagsmoke.audit.source import Reading
+    from pytest_tagsmoke.audit.source_types import Reading
 
 TIMEOUT = 30.0
 

@@ -1,75 +1,21 @@
-"""What the audit needs from a store, and how a store is opened for the census.
+"""How a store is opened for the census: the kind picks the reader (the shared types are in
+:mod:`pytest_tagsmoke.audit.source_types`, re-exported here).
 
 PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
+
+from pytest_tagsmoke.audit.source_types import AuditStoreError, CensusSource, Reading, ReadNotes
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
     from pathlib import Path
 
-    from pytest_tagsmoke.audit.groups import Group
-    from pytest_tagsmoke.audit.sample import Stratum
     from pytest_tagsmoke.audit.source_config import SourceConfig
-    from pytest_tagsmoke.audit.window import Window
 
-
-class AuditStoreError(Exception):
-    """The store could not be read (missing file, unreachable, bad query): a setup problem,
-    never a tagging verdict."""
-
-
-@dataclass
-class ReadNotes:
-    """How the census was read: by which engine, what crossed the wire, what was skipped."""
-
-    engine: str
-    rows_fetched: int = 0
-    census_rows: int = 0
-    malformed: int = 0
-    malformed_examples: list[str] = field(default_factory=list)
-    partial: bool = False
-    partial_reason: str | None = None
-    queries: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "engine": self.engine,
-            "rows_fetched": self.rows_fetched,
-            "census_rows": self.census_rows,
-            "malformed": self.malformed,
-            "malformed_examples": self.malformed_examples,
-            "partial": self.partial,
-            "partial_reason": self.partial_reason,
-        }
-
-
-class CensusSource(Protocol):
-    notes: ReadNotes
-
-    def groups(self) -> list[Group]:
-        """Every record in the window, as counts per distinct tuple of mapped values."""
-
-    def candidates(self, stratum: Stratum, limit: int) -> Sequence[dict[str, Any]]:
-        """The stratum's ``limit`` records with the lowest sample keys, in key order."""
-
-    def close(self) -> None:
-        """Release connections and files."""
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What every census reader is given: the window, the seed, the environment values
-    that make the production stratum, how many records a stratum may need."""
-
-    window: Window
-    seed: int
-    production: tuple[str, ...]
-    pool_size: int
+__all__ = ["AuditStoreError", "CensusSource", "ReadNotes", "Reading", "open_source"]
 
 
 def open_source(

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from pytest_tagsmoke.audit.groups import Group
-from pytest_tagsmoke.audit.source import AuditStoreError, ReadNotes
 from pytest_tagsmoke.audit.source_config import read_dimensions
+from pytest_tagsmoke.audit.source_types import AuditStoreError, ReadNotes
 from pytest_tagsmoke.audit.sql_query import (
     CensusQuery,
     QueryError,

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pytest_tagsmoke.artifact_names import RECORDS, SMOKE_TEST_LOG
 from pytest_tagsmoke.errors import TagsmokeFileError
 from pytest_tagsmoke.files.profile import PROFILE_FILENAME, has_pyproject_table, load_profile
 from pytest_tagsmoke.files.yaml_loader import load_yaml
-from pytest_tagsmoke.reports.artifacts import RECORDS, SMOKE_TEST_LOG
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence

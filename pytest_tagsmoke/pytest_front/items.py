@@ -8,7 +8,7 @@ PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
@@ -24,11 +24,27 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-    from pytest_tagsmoke.pytest_front.session import TagsmokeSession
+    from pytest_tagsmoke.files.profile import Profile
+    from pytest_tagsmoke.reports.artifacts import RunArtifacts
     from pytest_tagsmoke.sending.batch import Runtime
     from pytest_tagsmoke.sending.dispatch import Dispatch
 
-SESSION_KEY: pytest.StashKey[TagsmokeSession] = pytest.StashKey()
+
+class RunHost(Protocol):
+    """What the collector and the items ask of the run (the session plugin provides it)."""
+
+    @property
+    def profile(self) -> Profile: ...
+    @property
+    def dry_run(self) -> bool: ...
+    @property
+    def artifacts(self) -> RunArtifacts: ...
+    def production_refusal(self, scenario: Scenario) -> str | None: ...
+    def runtime(self) -> Runtime: ...
+    def outcome_for(self, item: ScenarioItem) -> Dispatch: ...
+
+
+SESSION_KEY: pytest.StashKey[RunHost] = pytest.StashKey()
 
 
 class ScenarioFile(pytest.File):

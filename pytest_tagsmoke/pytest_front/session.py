@@ -18,14 +18,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_tagsmoke.errors import SetupError, TagsmokeFileError
-from pytest_tagsmoke.files.profile import (
-    PROFILE_FILENAME,
-    Profile,
-    has_pyproject_table,
-    load_profile,
-)
+from pytest_tagsmoke.errors import SetupError
 from pytest_tagsmoke.pytest_front.items import SESSION_KEY, ScenarioFile, ScenarioItem, smoke_record
+from pytest_tagsmoke.pytest_front.planned_items import will_not_run
+from pytest_tagsmoke.pytest_front.profile_lookup import run_profile
 from pytest_tagsmoke.pytest_front.reporting import RunTally, WaitingLine, write_terminal_summary
 from pytest_tagsmoke.records.smoke_record import SmokeRecord
 from pytest_tagsmoke.reports.artifacts import RunArtifacts, new_run_id
@@ -35,55 +31,11 @@ from pytest_tagsmoke.sending.production import environment_refusal, host_refusal
 if TYPE_CHECKING:
     from collections.abc import Generator
 
+    from pytest_tagsmoke.files.profile import Profile
     from pytest_tagsmoke.files.scenario import Scenario
     from pytest_tagsmoke.sending.dispatch import Dispatch
 
 __all__ = ["SESSION_KEY", "TagsmokeSession"]
-
-
-def _profile_path(config: pytest.Config) -> Path:
-    option = config.getoption("tagsmoke_profile") or str(config.getini("tagsmoke_profile"))
-    if option:
-        return (
-            Path(option).resolve()
-            if Path(option).is_absolute()
-            else (Path(config.invocation_params.dir) / option).resolve()
-        )
-    default = config.rootpath / PROFILE_FILENAME
-    pyproject = config.rootpath / "pyproject.toml"
-    if not default.is_file() and pyproject.is_file() and has_pyproject_table(pyproject):
-        return pyproject
-    return default
-
-
-def will_not_run(item: pytest.Item) -> bool:
-    """Whether pytest may skip ``item`` before it runs (``skip``, a ``skipif`` whose condition
-    may hold, ``xfail(run=False)``): such an item is left out of the batch. Erring towards
-    leaving out is safe: an unplanned item that does run is sent alone, when it runs."""
-    if item.get_closest_marker("skip") is not None:
-        return True
-    if any(_may_hold(mark) for mark in item.iter_markers("skipif")):
-        return True
-    return any(
-        not mark.kwargs.get("run", True) and _may_hold(mark) for mark in item.iter_markers("xfail")
-    )
-
-
-def _may_hold(mark: pytest.Mark) -> bool:
-    """A mark's conditions, as pytest reads them: none means always; a string is evaluated
-    by pytest (taken as true here); anything else holds when truthy."""
-    conditions = mark.args or ((mark.kwargs["condition"],) if "condition" in mark.kwargs else ())
-    if not conditions:
-        return True
-    for condition in conditions:
-        if isinstance(condition, str):
-            return True
-        try:
-            if condition:
-                return True
-        except Exception:  # pytest reports the bad condition itself; leave the item out
-            return True
-    return False
 
 
 class TagsmokeSession:
@@ -112,33 +64,7 @@ class TagsmokeSession:
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> TagsmokeSession:
-        path = _profile_path(config)
-        if not path.is_file():
-            raise pytest.UsageError(
-                f"pytest-tagsmoke: no profile at {path}.\n"
-                f"  Create {PROFILE_FILENAME} at the rootdir (see README's quick start) or pass "
-                "--tagsmoke-profile PATH."
-            )
-        try:
-            dry_run = bool(config.getoption("tagsmoke_dry_run"))
-            profile = load_profile(  # a dry run and --collect-only never read the store
-                path,
-                require_env=not dry_run,
-                smoke_run=True,
-                needs_store=not (dry_run or config.getoption("collectonly")),
-            )
-        except TagsmokeFileError as exc:
-            raise pytest.UsageError(f"pytest-tagsmoke: the profile is not valid:\n{exc}") from None
-        artifacts = (
-            config.getoption("tagsmoke_artifacts")
-            or str(config.getini("tagsmoke_artifacts"))
-            or None
-        )
-        base = (
-            Path(config.invocation_params.dir) / artifacts
-            if artifacts
-            else profile.base_dir / profile.artifacts
-        )
+        profile, base = run_profile(config)
         session = cls(config, profile, base.resolve())
         # One bad scenario file is reported as that file's collection error; the other
         # files' scenarios still run (the run still exits non-zero).

@@ -12,18 +12,20 @@ import tempfile
 import uuid
 from typing import TYPE_CHECKING, Any, TextIO
 
+from pytest_tagsmoke.artifact_names import (
+    RECORDS,
+    SMOKE_TEST_LOG,
+    SUMMARY_JSON,
+    SUMMARY_MD,
+    UNVERIFIED,
+)
+
 if TYPE_CHECKING:
     from pathlib import Path
 
     from pytest_tagsmoke.policy.tag_policy import TagPolicy
     from pytest_tagsmoke.records.smoke_record import SmokeRecord
     from pytest_tagsmoke.safety.pricing_guard import PricingClaim
-
-RECORDS = "records.jsonl"
-SUMMARY_JSON = "summary.json"
-SMOKE_TEST_LOG = "smoke_test_log.yaml"
-SUMMARY_MD = "summary.md"
-UNVERIFIED = "unverified.jsonl"
 
 
 def new_run_id() -> str:
