@@ -99,7 +99,7 @@ AMOUNTS = [
 
 
 def scenario(
-    path: Literal["happy", "error"] = "happy",
+    flow: Literal["happy", "error"] = "happy",
     tags: Mapping[str, str] | None = None,
     *,
     request_class: str = "chat",
@@ -109,7 +109,7 @@ def scenario(
     return Scenario(
         name="s",
         id="s",
-        path=path,
+        flow=flow,
         file=Path("s.yaml"),
         line=1,
         request_class=request_class,

@@ -119,7 +119,7 @@ def _sent(profile: Profile) -> Any:
     scenario = Scenario(
         name="s",
         id="s",
-        path="happy",
+        flow="happy",
         file=Path("s.yaml"),
         line=1,
         request_class="c",

@@ -41,7 +41,7 @@ def _record(word: str) -> SmokeRecord:
         scenario=f"scenario {word}",
         scenario_id=f"scenario-{word}",
         scenario_file=f"{word}.yaml:7",
-        path="happy",
+        flow="happy",
         http_status=200,
         attribution_fields={"owner": {"value": f"v-{word}", "attach": "header x-tag-owner"}},
         tag_found_in_log="no",

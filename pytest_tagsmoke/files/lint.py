@@ -55,7 +55,7 @@ def ledger_warnings(profile: Profile, scenarios: Iterable[Scenario]) -> list[Pro
             )
     for scenario in scenarios:
         sent = scenario.tags.get("owner")
-        if scenario.path != "happy" or not sent or policy.owner_known(sent):
+        if scenario.flow != "happy" or not sent or policy.owner_known(sent):
             continue
         warnings.append(
             Problem(
@@ -94,7 +94,7 @@ def tag_value_warnings(
     and per ledger owner that fails ``lint``."""
     warnings: list[Problem] = []
     for scenario in scenarios:
-        if scenario.path != "happy":
+        if scenario.flow != "happy":
             continue
         for dimension, value in scenario.tags.items():
             for what in lint.problems(value):

@@ -275,7 +275,7 @@ def _build(
                 Scenario(
                     name=_fill(raw["name"], values),
                     id=scenario_id,
-                    path=raw["path"],
+                    flow=raw["path"],
                     file=path,
                     line=raw.line,
                     request_class=raw.get("request_class", file_class),

@@ -82,7 +82,8 @@ class Scenario:
 
     name: str
     id: str
-    path: Literal["happy", "error"]
+    #: ``happy`` or ``error``: the scenario file's YAML key ``path:`` (the happy or error flow).
+    flow: Literal["happy", "error"]
     file: Path
     line: int
     request_class: str

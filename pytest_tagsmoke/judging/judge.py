@@ -81,7 +81,7 @@ def judge(outcome: Outcome, policy: TagPolicy) -> Verdict:
 
     found = classify(record.values, policy)
     bucket = record.get("bucket") or found.bucket
-    if scenario.path == "happy":
+    if scenario.flow == "happy":
         findings += happy_findings(scenario, policy, record, found, bucket)
     else:
         findings += error_findings(outcome.expected, found, bucket)

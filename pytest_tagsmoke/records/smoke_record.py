@@ -31,6 +31,10 @@ SEED_FIELDS = (
     "follow_up_owner",
 )
 
+#: Attributes whose JSON key differs: ``flow`` is written as the scenario file's ``path``.
+_JSON_KEYS = {"flow": "path"}
+_FIELD_NAMES = {key: name for name, key in _JSON_KEYS.items()}
+
 
 @dataclass(frozen=True, slots=True)
 class SmokeRecord:
@@ -52,8 +56,8 @@ class SmokeRecord:
     scenario_id: str
     #: ``file.yaml:line``
     scenario_file: str
-    #: ``happy`` or ``error`` (the scenario file's ``path:``).
-    path: str
+    #: ``happy`` or ``error`` (the scenario file's ``path:``); the JSON key is ``path``.
+    flow: str
     http_status: int | None
     #: Dimension -> ``{"value": sent value, "attach": how it was attached}``.
     attribution_fields: Mapping[str, Mapping[str, str]]
@@ -74,7 +78,9 @@ class SmokeRecord:
 
     def to_json_dict(self) -> dict[str, Any]:
         """The record as plain JSON values, keys in field order (one records.jsonl line)."""
-        plain = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        plain = {
+            _JSON_KEYS.get(f.name, f.name): getattr(self, f.name) for f in dataclasses.fields(self)
+        }
         plain.update(
             failure_reason=_plain(self.failure_reason),
             mapped_owner=None if self.mapped_owner is None else dict(self.mapped_owner),
@@ -89,7 +95,7 @@ class SmokeRecord:
     @classmethod
     def from_json_dict(cls, data: Mapping[str, Any]) -> SmokeRecord:
         """A record back from :meth:`to_json_dict`'s form (e.g. carried on a pytest report)."""
-        values = dict(data)
+        values = {_FIELD_NAMES.get(key, key): value for key, value in data.items()}
         for name in ("failure_reason", "detected_reason"):
             if values[name] is not None:
                 values[name] = FailureReason(values[name])
@@ -149,7 +155,7 @@ def build_smoke_record(
         scenario=scenario.name,
         scenario_id=scenario.id,
         scenario_file=f"{scenario.file.name}:{scenario.line}",
-        path=scenario.path,
+        flow=scenario.flow,
         http_status=outcome.status,
         attribution_fields={
             dimension: {"value": value, "attach": request.attached[dimension]}

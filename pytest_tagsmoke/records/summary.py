@@ -74,7 +74,7 @@ def coverage(records: Sequence[SmokeRecord], policy: TagPolicy) -> dict[str, Any
 
     Error-path records lack tags on purpose, so they are left out.
     """
-    happy = [r for r in records if r.path == "happy" and r.source_record is not None]
+    happy = [r for r in records if r.flow == "happy" and r.source_record is not None]
     result: dict[str, Any] = {}
     for dimension in policy.all_dimensions:
         tagged = sum(1 for r in happy if r.tags_in_log.get(dimension))
@@ -93,8 +93,8 @@ def smoke_test_log(
 ) -> dict[str, Any]:
     """The seed's ``smoke_test_log`` template, filled from the first happy-path scenario and
     the first error-path scenario of the run."""
-    tagged = next((r for r in records if r.path == "happy"), None)
-    untagged = next((r for r in records if r.path == "error"), None)
+    tagged = next((r for r in records if r.flow == "happy"), None)
+    untagged = next((r for r in records if r.flow == "error"), None)
 
     def attach(record: SmokeRecord | None) -> str:
         if record is None:
@@ -170,7 +170,7 @@ def markdown(records: Sequence[SmokeRecord], summary: dict[str, Any], run_id: st
     ]
     for r in records:
         lines.append(
-            f"| {_cell(r.scenario)} | {r.path} | {r.result} | "
+            f"| {_cell(r.scenario)} | {r.flow} | {r.result} | "
             f"{_cell(r.failure_reason)} | {_cell(r.follow_up_owner)} |"
         )
     counts = summary["counts"]

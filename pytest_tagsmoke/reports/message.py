@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 def failure_message(smoke: SmokeRecord, held: dict[str, str | None] | None) -> str:
     """Scenario, correlation id, what was sent, what the record held, reason, follow-up."""
     lines = [
-        f"tagsmoke scenario {smoke.scenario!r} ({smoke.path} path) failed: {smoke.failure_reason}",
+        f"tagsmoke scenario {smoke.scenario!r} ({smoke.flow} path) failed: {smoke.failure_reason}",
         f"  correlation id: {smoke.correlation_id}",
         f"  sent to {smoke.endpoint} -> HTTP {smoke.http_status}"
         + (f" after {smoke.retry_count} retries" if smoke.retry_count else ""),
