@@ -48,6 +48,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     # redaction
     "pytest_tagsmoke/safety/redaction.py": (
         "tests/test_redaction_unit.py",
+        "tests/test_userinfo_unit.py",
         "tests/test_secrets.py::test_redactor_knows_every_form_a_secret_takes_on_its_way_out",
         "tests/test_secrets.py::test_redact_url_hides_every_query_value_unless_public",
         "tests/test_secrets.py::test_profile_knows_every_secret_of_the_run",
