@@ -32,6 +32,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -69,6 +70,10 @@ class _Log:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: each runner may reuse its connections
+    # TCP_NODELAY, as real gateways (uvicorn, Node) set it: the headers and the body are two
+    # writes, and Nagle would hold the body until the client ACKs the headers (a delayed
+    # ACK, ~40 ms per answer on a kept-alive connection).
+    disable_nagle_algorithm = True
     log: _Log
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -215,14 +220,50 @@ def _tagsmoke_project(root: Path, count: int, lag: float, batched: bool) -> None
     )
 
 
+#: The Python that runs pytest-tagsmoke: a user's install (``--install user``, the default)
+#: or this checkout's development venv (``--install dev``).
+TAGSMOKE_PYTHON = Path(sys.executable)
+
+
+def _user_venv() -> Path:
+    """A venv with only what ``pip install pytest-tagsmoke`` brings: the wheel built from
+    this checkout (re-installed on every benchmark run) and its dependencies. This is what
+    a user's CI job runs: no development plugins (xdist, hypothesis) loading with pytest."""
+    venv = BENCH / "user-venv"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        print(f"(making {venv} ...)", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    wheels = BENCH / "wheel"
+    shutil.rmtree(wheels, ignore_errors=True)
+    pip = [str(python), "-m", "pip", "install", "-q"]
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(REPO)],
+        check=True,
+    )
+    wheel = next(wheels.glob("pytest_tagsmoke-*.whl"))
+    subprocess.run([*pip, str(wheel)], check=True)  # its dependencies, once
+    subprocess.run([*pip, "--force-reinstall", "--no-deps", str(wheel)], check=True)
+    return python
+
+
+def run_bare_pytest(root: Path) -> Measured:
+    """One trivial test through the same Python and pytest: what any pytest run costs
+    before and after its tests (interpreter, pytest, the installed plugins)."""
+    (root / "test_nothing.py").write_text("def test_nothing():\n    pass\n")
+    argv = [str(TAGSMOKE_PYTHON), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    return _measure(argv, root)
+
+
 def run_tagsmoke(root: Path, url: str, count: int, lag: float, batched: bool) -> Measured:
     _tagsmoke_project(root, count, lag, batched)
     argv = [
-        sys.executable, "-m", "pytest", "--tagsmoke", f"--tagsmoke-endpoint={url}", "-q",
+        str(TAGSMOKE_PYTHON), "-m", "pytest", "--tagsmoke", f"--tagsmoke-endpoint={url}", "-q",
         "-p", "no:cacheprovider",
-        # The dev environment's hypothesis plugin imports hypothesis at every run's end.
-        "-p", "no:hypothesispytest",
     ]  # fmt: skip
+    if Path(sys.executable) == TAGSMOKE_PYTHON:
+        # The dev environment's hypothesis plugin imports hypothesis at every run's end.
+        argv += ["-p", "no:hypothesispytest"]
     return _measure(argv, root)
 
 
@@ -330,18 +371,22 @@ stages:
 
 
 # -- the table ---------------------------------------------------------------------------
-RUNNERS = ("tagsmoke", "tagsmoke-batched", "stepci", "tavern")
+RUNNERS = ("tagsmoke", "tagsmoke-batched", "stepci", "tavern", "pytest-bare")
 LABELS = {
     "tagsmoke": "pytest-tagsmoke (one id per GET)",
     "tagsmoke-batched": "pytest-tagsmoke (reference gateway, batched)",
     "stepci": f"Step CI {STEPCI_VERSION}",
     "tavern": f"Tavern {TAVERN_VERSION}",
+    "pytest-bare": "bare pytest, one trivial test (no gateway)",
 }
 
 
 def one_run(runner: str, count: int, lag: float) -> Run:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
+        if runner == "pytest-bare":
+            m = run_bare_pytest(root)
+            return Run(m.wall, m.cpu, m.peak_mb, count, 0, m.output)
         if runner == "tagsmoke-batched":
             from pytest_tagsmoke.reference import ReferenceGateway
 
@@ -387,6 +432,12 @@ def _compile_the_plugin() -> None:
     compileall.compile_dir(Path(pytest_tagsmoke.__file__).parent, quiet=1)
 
 
+INSTALLS = {
+    "user": "a wheel in .bench/user-venv",
+    "dev": "the dev venv, byte-compiled first as a pip install does",
+}
+
+
 def _load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
@@ -413,10 +464,22 @@ def main() -> None:
         "to the first request, sending, the last request to the last record found, the "
         "rest to exit",
     )
+    parser.add_argument(
+        "--install",
+        choices=["user", "dev"],
+        default="user",
+        help="user (default): pytest-tagsmoke from a wheel of this checkout in .bench/user-venv, "
+        "with its dependencies only, as `pip install pytest-tagsmoke` gives; dev: this "
+        "checkout's development venv (more pytest plugins load)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.lags = [20, 200], [2.0]
-    _compile_the_plugin()
+    global TAGSMOKE_PYTHON
+    if args.install == "user":
+        TAGSMOKE_PYTHON = _user_venv()
+    else:
+        _compile_the_plugin()
 
     print(
         f"machine: {platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
@@ -426,7 +489,8 @@ def main() -> None:
     )
     print(
         f"floor = lag + 0.3 s (interpreter start-up and one poll tick); runs per cell {args.runs}; "
-        "pytest-tagsmoke's modules byte-compiled first, as a pip install does"
+        f"pytest-tagsmoke from {INSTALLS[args.install]}; "
+        f"PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r}"
     )
     print(
         "| N | lag (s) | runner | wall median (s) | min-max (s) | CPU median (s) | peak MB | lost "
