@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from pytest_tagsmoke.logstore.mapping import FieldMapper, FieldSpec, scalar
-from pytest_tagsmoke.policy.tag_policy import LedgerEntry, TagPolicy, classify
+from pytest_tagsmoke.policy.reasons import FailureReason
+from pytest_tagsmoke.policy.tag_policy import LedgerEntry, TagPolicy, by_precedence, classify
 
 # -- the tag policy ---------------------------------------------------------------------
 # -- the owner ledger ---------------------------------------------------------------------
@@ -68,6 +69,38 @@ def test_the_fix_for_an_owner_that_cannot_be_charged_names_the_ledger_row() -> N
     )
     assert TagPolicy(owners={"a": "b"}).owner_fix("team-x") == (
         "owner 'team-x' is not in the policy's owner map"
+    )
+
+
+def test_an_empty_owner_never_matches_a_ledger_row_not_even_a_blank_named_one() -> None:
+    # A ledger row whose owner cell is blank must not adopt the traffic that has no owner.
+    blank = LedgerEntry("", "Nobody", "CC-0", "Nil", "blank-oncall", "2026-10-01", where="o:9")
+    policy = TagPolicy(ledger={"": blank}, ledger_source="owners.yaml")
+    assert policy.follow_up_owner("") == "platform-finops"
+    assert policy.mapped_owner("") is None
+    assert policy.owner_fix("") == (
+        "owner '' is not in the owner ledger (owners.yaml): add a row for it (owner, team, "
+        "cost_center, budget_owner, follow_up, last_reviewed), or fix the tag where it is set"
+    )
+    retired = LedgerEntry("", "Old", "CC-0", "Nil", "old-oncall", "2025-01-01", True, "o:9")
+    assert TagPolicy(ledger={"": retired}).owner_fix("").startswith("owner '' is not in")
+
+
+def test_reasons_are_ordered_by_precedence_not_by_name() -> None:
+    # By name, missing_environment would come before missing_trace and gateway_error last
+    # but one; the precedence puts the gateway and the trace first.
+    reasons = [
+        FailureReason.TAG_MISMATCH,
+        FailureReason.MISSING_TRACE,
+        FailureReason.MISSING_ENVIRONMENT,
+        FailureReason.GATEWAY_ERROR,
+        FailureReason.MISSING_TRACE,
+    ]
+    assert by_precedence(reasons) == (
+        FailureReason.GATEWAY_ERROR,
+        FailureReason.MISSING_TRACE,
+        FailureReason.MISSING_ENVIRONMENT,
+        FailureReason.TAG_MISMATCH,
     )
 
 

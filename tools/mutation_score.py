@@ -36,6 +36,8 @@ MODULES: dict[str, tuple[str, ...]] = {
     "pytest_tagsmoke/policy/tag_policy.py": (
         "tests/test_policy.py",
         "tests/test_policy_mutants.py",
+        "tests/test_matching_unit.py",
+        "tests/test_log_store_settings.py",
     ),
     # the failure reasons and their one precedence
     "pytest_tagsmoke/policy/reasons.py": ("tests/test_judging.py",),

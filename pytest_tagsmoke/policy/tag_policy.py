@@ -171,7 +171,7 @@ def classify(tags: Mapping[str, str | None], policy: TagPolicy) -> Classificatio
         if not tags.get(dimension):
             reasons.append(missing_reason(dimension))
     if reasons:
-        return Classification("untagged", _ordered(reasons))
+        return Classification("untagged", by_precedence(reasons))
     environment = tags.get("environment")
     if environment is not None and environment not in policy.environments:
         return Classification("quarantine", (INVALID_ENVIRONMENT,))
@@ -200,7 +200,7 @@ def expected_classification(
     )
 
 
-def _ordered(reasons: list[FailureReason]) -> tuple[FailureReason, ...]:
+def by_precedence(reasons: list[FailureReason]) -> tuple[FailureReason, ...]:
     """Each reason once, by the one precedence of :class:`FailureReason`."""
     return tuple(sorted(dict.fromkeys(reasons), key=lambda reason: reason.rank))
 
