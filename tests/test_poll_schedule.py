@@ -20,7 +20,8 @@ from pytest_tagsmoke.files.profile import PollConfig, load_profile
 from pytest_tagsmoke.logstore.open_store import open_log_store
 from pytest_tagsmoke.logstore.poll import (
     JITTER,
-    QUIET_CAP,
+    QUIET_AFTER,
+    QUIET_FACTOR,
     PollProgress,
     ProbeSchedule,
     wait_for_records,
@@ -134,26 +135,28 @@ def test_before_the_lag_the_oldest_id_alone_is_asked_between_sweeps(
     assert lone <= waited / POLL.interval + 1
 
 
-def test_the_one_id_probe_backs_off_to_its_cap_until_a_record_comes(
+def test_the_one_id_probe_waits_longer_only_after_a_quiet_while(
     store: tuple[LogStore, type[_Store]],
 ) -> None:
     log_store, handler = store
-    schedule = ProbeSchedule(POLL)
     outstanding = IDS[:3]
     found: dict[str, Any] = {}
-    waits = []
-    for _ in range(5):
-        schedule.tick(log_store, outstanding, found)
-        waits.append(schedule.next_wait())
+    fresh = ProbeSchedule(POLL)
+    quiet = ProbeSchedule(POLL, started=time.monotonic() - QUIET_AFTER)
+    for schedule in (fresh, quiet):
+        for _ in range(3):
+            schedule.tick(log_store, outstanding, found)
     assert found == {}
-    cap = QUIET_CAP * POLL.interval
-    assert waits[0] <= POLL.interval * (1 + JITTER)  # the first tick was a full sweep
-    assert all(cap <= w <= cap * (1 + JITTER) for w in waits[2:])
+    assert all(POLL.interval <= fresh.next_wait() <= POLL.interval * (1 + JITTER) for _ in range(9))
+    slow = QUIET_FACTOR * POLL.interval
+    assert all(slow <= quiet.next_wait() <= slow * (1 + JITTER) for _ in range(9))
     _show(handler, 0.0, outstanding)
-    schedule.sweep_due = time.monotonic() + 60  # the next tick is a one-id probe
-    schedule.tick(log_store, outstanding, found)
+    quiet.sweep_due = time.monotonic() + 60  # the next tick is a one-id probe
+    quiet.tick(log_store, outstanding, found)
     assert sorted(found) == sorted(outstanding)  # found the oldest, then swept the rest
-    assert POLL.interval <= schedule.next_wait() <= POLL.interval * (1 + JITTER)
+    assert POLL.interval <= quiet.next_wait() <= POLL.interval * (1 + JITTER)
+    asked = [cid for cid, _ in handler.asked]
+    assert asked.count(IDS[1]) == 2 + 1  # a full sweep each (their first tick), then once
 
 
 def test_records_that_come_out_of_order_are_all_found(

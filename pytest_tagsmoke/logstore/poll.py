@@ -35,9 +35,11 @@ class PollProgress:
         return self.expected - self.found
 
 
-#: Before the run's first record, the one-id probe's wait doubles from ``poll.interval`` up
-#: to this many intervals: a 10 s lag at 0.05 s costs ~90 one-id queries.
-QUIET_CAP = 2
+#: Seconds without any record after which the one-id probe waits :data:`QUIET_FACTOR`
+#: intervals, not one: a lag of a few seconds is caught within one interval, a 10 s lag
+#: at 0.05 s costs ~105 one-id queries, not ~180.
+QUIET_AFTER = 2.0
+QUIET_FACTOR = 2
 #: A full sweep that finds nothing waits ``poll.max_interval`` doubled, up to this many.
 SWEEP_CAP = 16
 #: Jitter: up to this share of the wait is added (clients sharing a store drift apart).
@@ -49,18 +51,19 @@ class ProbeSchedule:
 
     A tick asks for the oldest outstanding id alone (records show up about in the order
     they were sent: while the oldest is not there, the rest are not either), one cheap
-    query every ``poll.interval`` (doubling up to :data:`QUIET_CAP` intervals before the
-    run's first record). The moment it finds its record, the same tick sweeps the
-    outstanding ids (``LogStore.probe``): whatever else came is found at once. A full sweep
-    also runs every ``poll.max_interval`` without one (doubling up to :data:`SWEEP_CAP`
-    while it finds nothing), so a record that comes out of order, or never, holds no
-    other back for long. One schedule serves the finding while sending and the wait
-    after it."""
+    query every ``poll.interval`` (:data:`QUIET_FACTOR` intervals once :data:`QUIET_AFTER`
+    seconds passed without any record). The moment it finds its record, the same tick
+    sweeps the outstanding ids (``LogStore.probe``): whatever else came is found at once.
+    A full sweep also runs every ``poll.max_interval`` without one (doubling up to
+    :data:`SWEEP_CAP` while it finds nothing), so a record that comes out of order, or
+    never, holds no other back for long. One schedule serves the finding while sending and
+    the wait after it."""
 
-    def __init__(self, poll: PollConfig) -> None:
+    def __init__(self, poll: PollConfig, started: float | None = None) -> None:
         self.poll = poll
-        self.seen = False  # a record was found: the one-id probe stops backing off
-        self.quiet = 0  # one-id probes in a row that found nothing
+        #: ``time.monotonic()`` when the first request went out (default: now).
+        self.started = time.monotonic() if started is None else started
+        self.seen = False  # a record was found
         self.sweep_every = poll.max_interval
         self.sweep_due = 0.0  # time.monotonic() of the next full sweep: the first tick
 
@@ -73,7 +76,6 @@ class ProbeSchedule:
             return
         if time.monotonic() < self.sweep_due:
             first = store.fetch_many(outstanding[:1])
-            self.quiet = 0 if first else self.quiet + 1
             if not first:
                 return
             found.update(first)
@@ -98,12 +100,12 @@ class ProbeSchedule:
         self.sweep_due = time.monotonic() + self.sweep_every
 
     def next_wait(self) -> float:
-        """Seconds until the next tick: ``poll.interval`` once a record was found, before
-        that doubling up to :data:`QUIET_CAP` intervals (never past ``poll.max_interval``),
-        plus up to :data:`JITTER` of it."""
+        """Seconds until the next tick: ``poll.interval``, or :data:`QUIET_FACTOR` of them
+        while no record came in the first :data:`QUIET_AFTER` seconds (never past
+        ``poll.max_interval``), plus up to :data:`JITTER` of it."""
         interval = self.poll.interval
-        if not self.seen:
-            interval *= min(2.0 ** max(0, self.quiet - 1), QUIET_CAP)
+        if not self.seen and time.monotonic() - self.started >= QUIET_AFTER:
+            interval *= QUIET_FACTOR
         wait = min(interval, self.poll.max_interval)
         return wait + random.uniform(0, JITTER * wait)
 
