@@ -1,4 +1,9 @@
-"""The poll's schedule: backs off while nothing comes, looks again soon once records come."""
+"""The poll's schedule: the oldest outstanding id alone while nothing comes, a sweep the
+moment it comes, every record found whatever the order, a bounded number of store queries.
+
+A stdlib log store on 127.0.0.1, one id per GET, shows each record from a set moment on
+and counts every GET.
+"""
 
 from __future__ import annotations
 
@@ -9,112 +14,186 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
+import pytest
 
 from pytest_tagsmoke.files.profile import PollConfig, load_profile
 from pytest_tagsmoke.logstore.open_store import open_log_store
-from pytest_tagsmoke.logstore.poll import PollProgress, next_wait, wait_for_records
-from pytest_tagsmoke.logstore.settings import HttpSettings, JsonlSettings
+from pytest_tagsmoke.logstore.poll import (
+    JITTER,
+    QUIET_AFTER,
+    QUIET_FACTOR,
+    PollProgress,
+    ProbeSchedule,
+    wait_for_records,
+)
+from pytest_tagsmoke.logstore.settings import HttpSettings
 from pytest_tagsmoke.policy.tag_policy import normalizer
 from tests.helpers import REPO
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from collections.abc import Iterator
 
-    import pytest
+    from pytest_tagsmoke.logstore.base import LogStore
 
-POLL = PollConfig(timeout=60.0, interval=0.05, max_interval=1.0)
-
-
-def test_the_wait_doubles_up_to_the_maximum_plus_jitter() -> None:
-    for quiet, backoff in [(0, 0.05), (1, 0.05), (2, 0.1), (3, 0.2), (5, 0.8), (9, 1.0)]:
-        for _ in range(20):
-            assert backoff <= next_wait(POLL, quiet) <= backoff + POLL.interval
+POLL = PollConfig(timeout=60.0, interval=0.02, max_interval=0.1)
+IDS = [f"tagsmoke-{i:032x}" for i in range(40)]
 
 
-def test_a_tick_that_finds_records_starts_the_backoff_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    log = tmp_path / "log.jsonl"
-    log.write_text("")
-    ids = [f"tagsmoke-{i:032x}" for i in range(3)]
-    # Ticks 1-5 find nothing; then one record comes before each tick.
-    arrivals = {5: ids[0], 6: ids[1], 7: ids[2]}
-    ticks: list[PollProgress] = []
+class _Store(BaseHTTPRequestHandler):
+    """``GET /logs/records/<id>``: the record once ``visible[id]`` (a ``time.monotonic()``)
+    has passed, else 404; an id not in ``visible`` never comes."""
 
-    def after_tick(progress: PollProgress) -> None:
-        ticks.append(progress)
-        record = arrivals.get(len(ticks))
-        if record is not None:
-            with log.open("a") as sink:
-                sink.write(json.dumps({"correlation_id": record, "bucket": "attributed"}) + "\n")
-
-    slept: list[float] = []
-    monkeypatch.setattr(time, "sleep", slept.append)  # no real waiting: the waits are noted
-    profile = load_profile(REPO / "tagsmoke.yaml", {})
-    config = JsonlSettings(
-        path=str(log), id_field="correlation_id", fields=profile.log_store.fields
-    )
-    with httpx.Client() as client:
-        store = open_log_store(
-            config,
-            endpoint="",
-            base_dir=tmp_path,
-            client=client,
-            normalize=normalizer(profile.policy),
-        )
-        try:
-            found = wait_for_records(store, ids, POLL, after_tick)
-        finally:
-            store.close()
-    assert sorted(found) == ids
-    assert [t.found for t in ticks] == [0, 0, 0, 0, 0, 1, 2, 3]
-    quiet, after_progress = slept[:5], slept[5:]
-    assert quiet[4] >= 0.8  # five ticks found nothing: 0.05 doubled to 0.8
-    assert len(after_progress) == 2
-    assert all(wait <= 2 * POLL.interval for wait in after_progress)
-
-
-class _NotYet(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    asked: ClassVar[list[str]] = []
+    disable_nagle_algorithm = True  # no delayed-ACK stall between a kept-alive answer's writes
+    visible: ClassVar[dict[str, float]]
+    asked: ClassVar[list[tuple[str, bool]]]  # (id, found), in order
+    lock: ClassVar[threading.Lock]
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet."""
 
     def do_GET(self) -> None:
-        self.asked.append(self.path)
-        self.send_response(404)
-        self.send_header("content-length", "0")
+        cid = self.path.rsplit("/", 1)[-1]
+        shown = self.visible.get(cid, float("inf")) <= time.monotonic()
+        with self.lock:
+            self.asked.append((cid, shown))
+        record = {"correlation_id": cid, "bucket": "attributed", "source_record": cid}
+        data = json.dumps(record if shown else {"error": "not yet"}).encode()
+        self.send_response(200 if shown else 404)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
         self.end_headers()
+        self.wfile.write(data)
 
 
-def test_a_tick_before_the_lag_asks_each_id_at_most_once() -> None:
-    """A store asked one id per query: the sweep's first window and the rotating window
-    do not ask the same ids twice in one tick."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _NotYet)
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # 16 connections at once: none waits for a SYN retry
+
+
+@pytest.fixture
+def store() -> Iterator[tuple[LogStore, type[_Store]]]:
+    handler = type("Handler", (_Store,), {"visible": {}, "asked": [], "lock": threading.Lock()})
+    server = _Server(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    # The client drops its kept-alive connections at the end: no traceback for that.
+    server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
     profile = load_profile(REPO / "tagsmoke.yaml", {})
     config = HttpSettings(
         record_url="{endpoint}/logs/records/{correlation_id}", fields=profile.log_store.fields
     )
-    ids = [f"tagsmoke-{i:032x}" for i in range(20)]
     try:
         with httpx.Client() as client:
-            store = open_log_store(
+            opened = open_log_store(
                 config,
-                endpoint=url,
+                endpoint=f"http://127.0.0.1:{server.server_address[1]}",
                 base_dir=REPO,
                 client=client,
                 normalize=normalizer(profile.policy),
             )
             try:
-                assert store.probe(ids) == {}
+                yield opened, handler
             finally:
-                store.close()
+                opened.close()
     finally:
         server.shutdown()
         server.server_close()
-    asked = [path.rsplit("/", 1)[-1] for path in _NotYet.asked]
+
+
+def _show(handler: type[_Store], after: float, ids: list[str]) -> None:
+    now = time.monotonic()
+    handler.visible.update({i: now + after for i in ids})
+
+
+def test_before_the_lag_the_oldest_id_alone_is_asked_between_sweeps(
+    store: tuple[LogStore, type[_Store]],
+) -> None:
+    log_store, handler = store
+    lag = 1.2
+    _show(handler, lag, IDS)
+    ticks: list[PollProgress] = []
+    started = time.monotonic()
+    found = wait_for_records(log_store, IDS, POLL, ticks.append)
+    waited = time.monotonic() - started
+    assert sorted(found) == sorted(IDS)
+    # The tick that found the first record swept the rest at once: nothing trickles in.
+    assert [t.found for t in ticks] == [0] * (len(ticks) - 1) + [len(IDS)]
+    assert sorted(cid for cid, shown in handler.asked if shown) == IDS  # each record once
+    empty = [cid for cid, shown in handler.asked if not shown]
+    # Before the lag: full sweeps (the first 16 ids, then a rotating 16: the only asks of
+    # IDS[1]), and between them the oldest id alone (the other asks of IDS[0]).
+    sweeps = empty.count(IDS[1])
+    lone = empty.count(IDS[0]) - sweeps
+    assert lone >= 1
+    assert len(empty) == 32 * sweeps + lone
+    # The sweeps start at once and back off: the k-th again no sooner than
+    # max_interval * (2 + 4 + ... + 2**k) later; a tick waits poll.interval at least.
+    later = 0
+    while POLL.max_interval * (2 ** (later + 2) - 2) <= waited:
+        later += 1
+    assert sweeps <= 1 + later
+    assert lone <= waited / POLL.interval + 1
+
+
+def test_the_one_id_probe_waits_longer_only_after_a_quiet_while(
+    store: tuple[LogStore, type[_Store]],
+) -> None:
+    log_store, handler = store
+    outstanding = IDS[:3]
+    found: dict[str, Any] = {}
+    fresh = ProbeSchedule(POLL)
+    quiet = ProbeSchedule(POLL, started=time.monotonic() - QUIET_AFTER)
+    for schedule in (fresh, quiet):
+        for _ in range(3):
+            schedule.tick(log_store, outstanding, found)
+    assert found == {}
+    assert all(POLL.interval <= fresh.next_wait() <= POLL.interval * (1 + JITTER) for _ in range(9))
+    slow = QUIET_FACTOR * POLL.interval
+    assert all(slow <= quiet.next_wait() <= slow * (1 + JITTER) for _ in range(9))
+    _show(handler, 0.0, outstanding)
+    quiet.sweep_due = time.monotonic() + 60  # the next tick is a one-id probe
+    quiet.tick(log_store, outstanding, found)
+    assert sorted(found) == sorted(outstanding)  # found the oldest, then swept the rest
+    assert POLL.interval <= quiet.next_wait() <= POLL.interval * (1 + JITTER)
+    asked = [cid for cid, _ in handler.asked]
+    assert asked.count(IDS[1]) == 2 + 1  # a full sweep each (their first tick), then once
+
+
+def test_records_that_come_out_of_order_are_all_found(
+    store: tuple[LogStore, type[_Store]],
+) -> None:
+    log_store, handler = store
+    # The oldest comes last, the newest first, and the middle in a shuffled order.
+    order = [IDS[-1], *IDS[20:-1], *IDS[1:20][::-1], IDS[0]]
+    now = time.monotonic()
+    handler.visible.update({cid: now + 0.3 + 0.02 * rank for rank, cid in enumerate(order)})
+    found = wait_for_records(log_store, IDS, POLL)
+    assert sorted(found) == sorted(IDS)
+    assert sorted(cid for cid, shown in handler.asked if shown) == sorted(IDS)  # once each
+
+
+def test_a_record_that_never_comes_holds_no_other_back(
+    store: tuple[LogStore, type[_Store]],
+) -> None:
+    log_store, handler = store
+    _show(handler, 0.2, IDS[1:])  # the oldest id's record never comes
+    ticks: list[PollProgress] = []
+    poll = PollConfig(timeout=2.0, interval=0.02, max_interval=0.1)
+    found = wait_for_records(log_store, IDS, poll, ticks.append)
+    assert sorted(found) == sorted(IDS[1:])
+    # Found by the full sweeps long before the deadline, not by its last ask.
+    assert ticks[-1].found == len(IDS) - 1
+    assert handler.asked[-1] == (IDS[0], False)  # the deadline asked the missing one again
+
+
+def test_a_tick_before_the_lag_asks_each_id_at_most_once(
+    store: tuple[LogStore, type[_Store]],
+) -> None:
+    """A store asked one id per query: the sweep's first window and the rotating window
+    do not ask the same ids twice in one sweep."""
+    log_store, handler = store
+    ids = IDS[:20]
+    assert log_store.probe(ids) == {}
+    asked = [cid for cid, _ in handler.asked]
     assert sorted(asked) == sorted(set(asked))  # no id twice
     assert len(asked) == 20  # the first window of 16, then the 4 others

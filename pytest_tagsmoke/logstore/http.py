@@ -245,29 +245,32 @@ class HttpLogStore:
 
     def _sweep(self, ids: Sequence[str]) -> dict[str, LogRecord]:
         """``ids`` one window of ``concurrency`` queries after another, while a window
-        finds something."""
+        finds at least half of its ids (records show up about in the order they were
+        sent: a window that finds less holds where they stop)."""
         found: dict[str, LogRecord] = {}
         width = self._concurrency
         for start in range(0, len(ids), width):
-            got = self._run([[i] for i in ids[start : start + width]])
+            window = ids[start : start + width]
+            got = self._run([[i] for i in window])
             found.update(got)
-            if not got:
+            if 2 * len(got) < len(window):
                 break
         return found
 
     def probe(self, correlation_ids: Sequence[str]) -> dict[str, LogRecord]:
-        """One poll tick. A batched store is asked for every id. A store asked one id per
+        """One sweep. A batched store is asked for every id. A store asked one id per
         query is swept from the oldest id (records show up about in the order they were
-        sent), window by window while windows find records, plus a window that rotates
-        through the rest (a record that never comes cannot hold the others back): a tick
-        before the ingestion lag costs two windows, not one query per scenario. An id
-        this skips is asked at the deadline all the same (``wait_for_records``)."""
+        sent), window by window while windows find records; a sweep that finds nothing
+        there asks a window that rotates through the rest (a record that never comes
+        cannot hold the others back): a sweep before the ingestion lag costs two windows,
+        not one query per scenario. An id this skips is asked at the deadline all the same
+        (``wait_for_records``)."""
         if self._batched:
             return self.fetch_many(correlation_ids)
         found = self._sweep(correlation_ids)
         # The sweep always asked the first window: the rotating one looks elsewhere.
-        rest = [i for i in correlation_ids[self._concurrency :] if i not in found]
-        if rest:
+        rest = list(correlation_ids[self._concurrency :])
+        if rest and not found:
             start = self._cursor % len(rest)
             self._cursor = start + self._concurrency
             found.update(self._sweep(rest[start:] + rest[:start]))

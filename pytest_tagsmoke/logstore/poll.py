@@ -16,7 +16,7 @@ from tenacity.stop import stop_base
 from pytest_tagsmoke.logstore import LogRecord, LogStore, LogStoreError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Sequence
 
     from pytest_tagsmoke.files.profile import PollConfig
 
@@ -35,13 +35,79 @@ class PollProgress:
         return self.expected - self.found
 
 
-def next_wait(poll: PollConfig, quiet_ticks: int) -> float:
-    """Seconds before the next tick, after ``quiet_ticks`` ticks in a row that found
-    nothing new: ``poll.interval`` doubling up to ``poll.max_interval``, plus up to one
-    ``poll.interval`` of jitter. A tick that finds records starts the doubling again: the
-    rest of a batch shows up about as fast as it was sent, moments later."""
-    backoff = min(poll.interval * 2.0 ** max(0, quiet_ticks - 1), poll.max_interval)
-    return backoff + random.uniform(0, poll.interval)
+#: Seconds without any record after which the one-id probe waits :data:`QUIET_FACTOR`
+#: intervals, not one: a lag of a few seconds is caught within one interval, a 10 s lag
+#: at 0.05 s costs ~105 one-id queries, not ~180.
+QUIET_AFTER = 2.0
+QUIET_FACTOR = 2
+#: A full sweep that finds nothing waits ``poll.max_interval`` doubled, up to this many.
+SWEEP_CAP = 16
+#: Jitter: up to this share of the wait is added (clients sharing a store drift apart).
+JITTER = 0.25
+
+
+class ProbeSchedule:
+    """What a poll tick asks the store, and how long until the next one.
+
+    A tick asks for the oldest outstanding id alone (records show up about in the order
+    they were sent: while the oldest is not there, the rest are not either), one cheap
+    query every ``poll.interval`` (:data:`QUIET_FACTOR` intervals once :data:`QUIET_AFTER`
+    seconds passed without any record). The moment it finds its record, the same tick
+    sweeps the outstanding ids (``LogStore.probe``): whatever else came is found at once.
+    A full sweep also runs every ``poll.max_interval`` without one (doubling up to
+    :data:`SWEEP_CAP` while it finds nothing), so a record that comes out of order, or
+    never, holds no other back for long. One schedule serves the finding while sending and
+    the wait after it."""
+
+    def __init__(self, poll: PollConfig, started: float | None = None) -> None:
+        self.poll = poll
+        #: ``time.monotonic()`` when the first request went out (default: now).
+        self.started = time.monotonic() if started is None else started
+        self.seen = False  # a record was found
+        self.sweep_every = poll.max_interval
+        self.sweep_due = 0.0  # time.monotonic() of the next full sweep: the first tick
+
+    def tick(
+        self, store: LogStore, outstanding: Sequence[str], found: dict[str, LogRecord]
+    ) -> None:
+        """One tick's asks for ``outstanding`` (oldest first); what they find is added to
+        ``found`` as each answers, so a store error in the sweep loses nothing."""
+        if not outstanding:
+            return
+        if time.monotonic() < self.sweep_due:
+            first = store.fetch_many(outstanding[:1])
+            if not first:
+                return
+            found.update(first)
+            self._sweep(store, outstanding[1:], found, after_find=True)
+        else:
+            self._sweep(store, outstanding, found, after_find=False)
+
+    def _sweep(
+        self,
+        store: LogStore,
+        ids: Sequence[str],
+        found: dict[str, LogRecord],
+        *,
+        after_find: bool,
+    ) -> None:
+        got = store.probe(ids) if ids else {}
+        found.update(got)
+        if got or after_find:
+            self.seen, self.sweep_every = True, self.poll.max_interval
+        else:
+            self.sweep_every = min(2 * self.sweep_every, SWEEP_CAP * self.poll.max_interval)
+        self.sweep_due = time.monotonic() + self.sweep_every
+
+    def next_wait(self) -> float:
+        """Seconds until the next tick: ``poll.interval``, or :data:`QUIET_FACTOR` of them
+        while no record came in the first :data:`QUIET_AFTER` seconds (never past
+        ``poll.max_interval``), plus up to :data:`JITTER` of it."""
+        interval = self.poll.interval
+        if not self.seen and time.monotonic() - self.started >= QUIET_AFTER:
+            interval *= QUIET_FACTOR
+        wait = min(interval, self.poll.max_interval)
+        return wait + random.uniform(0, JITTER * wait)
 
 
 def wait_for_records(
@@ -49,18 +115,19 @@ def wait_for_records(
     lookup_ids: Sequence[str],
     poll: PollConfig,
     on_progress: Callable[[PollProgress], None] | None = None,
+    schedule: ProbeSchedule | None = None,
 ) -> dict[str, LogRecord]:
     """Poll until every id's record appears or ``poll.timeout`` passes.
 
-    Each tick asks the store for the ids still outstanding (``LogStore.probe``: stores
-    that can answer several ids in one query do so; a store asked one id per query is
-    swept from the oldest id while it finds records), on the schedule of
-    :func:`next_wait`. Found ids are never asked for again: a found record's verdict is
-    final, never retried into a pass. "Not yet" answers are retried until the deadline;
-    store errors only ``poll.store_errors`` times in all, then :class:`LogStoreError` is
-    raised (a setup problem, not a tagging verdict), as it is when the last tick before
-    the deadline failed. ``on_progress`` hears after every tick how many records are
-    found and how long is left.
+    Each tick asks the store what :class:`ProbeSchedule` says (``schedule``: the one the
+    finding while sending used, else a new one): the oldest outstanding id alone, a sweep
+    of every outstanding id the moment it is found, a full sweep now and then. Found ids
+    are never asked for again: a found record's verdict is final, never retried into a
+    pass. "Not yet" answers are retried until the deadline; store errors only
+    ``poll.store_errors`` times in all, then :class:`LogStoreError` is raised (a setup
+    problem, not a tagging verdict), as it is when the last tick before the deadline
+    failed. ``on_progress`` hears after every tick how many records are found and how
+    long is left.
     """
     found: dict[str, LogRecord] = {}  # an id still absent at the deadline: missing_trace
     outstanding = list(dict.fromkeys(lookup_ids))
@@ -68,10 +135,13 @@ def wait_for_records(
         return found
     expected = len(outstanding)
     started = time.monotonic()
+    schedule = schedule or ProbeSchedule(poll)
 
     def tick() -> int:
-        found.update(store.probe(outstanding))  # a LogStoreError: tenacity counts it
-        outstanding[:] = [i for i in outstanding if i not in found]
+        try:
+            schedule.tick(store, outstanding, found)  # a LogStoreError: tenacity counts it
+        finally:
+            outstanding[:] = [i for i in outstanding if i not in found]
         if on_progress is not None:
             waited = time.monotonic() - started
             on_progress(PollProgress(expected, len(found), waited, max(0.0, poll.timeout - waited)))
@@ -80,7 +150,7 @@ def wait_for_records(
     store_errors = _StoreErrorBudget(poll.store_errors)
     retrying = tenacity.Retrying(
         stop=tenacity.stop_any(tenacity.stop_after_delay(poll.timeout), store_errors),
-        wait=_Backoff(poll, found),
+        wait=lambda retry_state: schedule.next_wait(),
         retry=tenacity.retry_if_result(lambda left: left > 0)
         | tenacity.retry_if_exception_type(LogStoreError),
         # Stopped: the last tick's error is raised, else its count of ids outstanding.
@@ -94,21 +164,6 @@ def wait_for_records(
         # skipped, so that no verdict says "missing" of a record that was not looked for.
         found.update(store.fetch_many(outstanding))
     return found
-
-
-class _Backoff:
-    """tenacity's ``wait``: :func:`next_wait`, its doubling started again after a tick
-    that found records (``found`` grew since the last wait)."""
-
-    def __init__(self, poll: PollConfig, found: Mapping[str, LogRecord]) -> None:
-        self.poll = poll
-        self.found = found
-        self.seen = self.quiet_ticks = 0
-
-    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
-        self.quiet_ticks = 0 if len(self.found) > self.seen else self.quiet_ticks + 1
-        self.seen = len(self.found)
-        return next_wait(self.poll, self.quiet_ticks)
 
 
 class _StoreErrorBudget(stop_base):

@@ -23,7 +23,7 @@ from pytest_tagsmoke.errors import SetupError
 from pytest_tagsmoke.logstore import LogRecord, LogStore, LogStoreError
 from pytest_tagsmoke.logstore.mapping import scalar
 from pytest_tagsmoke.logstore.open_store import open_log_store
-from pytest_tagsmoke.logstore.poll import PollProgress, wait_for_records
+from pytest_tagsmoke.logstore.poll import PollProgress, ProbeSchedule, wait_for_records
 from pytest_tagsmoke.policy.tag_policy import (
     classify,
     expected_classification,
@@ -192,10 +192,13 @@ class Runtime:
         return f"{correlation.response_path} field in its body (correlation_id.response_path)"
 
     def collect(
-        self, dispatches: Sequence[Dispatch], found: Mapping[str, LogRecord] | None = None
+        self,
+        dispatches: Sequence[Dispatch],
+        found: Mapping[str, LogRecord] | None = None,
+        schedule: ProbeSchedule | None = None,
     ) -> None:
         """The finding step: wait for every record not ``found`` while sending, all at once,
-        one store query per tick, within ``poll.timeout`` from now."""
+        within ``poll.timeout`` from now (on ``schedule``, the finding while sending's)."""
         waiting = [d for d in dispatches if d.awaits_record]
         if not waiting:
             return
@@ -204,7 +207,9 @@ class Runtime:
         try:
             if rest:
                 progress = self._progress_after(len(records))
-                records.update(wait_for_records(self.store, rest, self.profile.poll, progress))
+                records.update(
+                    wait_for_records(self.store, rest, self.profile.poll, progress, schedule)
+                )
         except LogStoreError as exc:
             for d in waiting:
                 d.setup_problem = self.scrub(str(exc))
@@ -223,26 +228,25 @@ class Runtime:
         )
 
     def _find_while_sending(
-        self, answered: list[Dispatch], sent: threading.Event
+        self, answered: list[Dispatch], sent: threading.Event, schedule: ProbeSchedule
     ) -> dict[str, LogRecord]:
-        """Poll ticks for the requests already answered while the rest are being sent (one
-        tick every ``poll.max_interval``: records come as steadily as requests go out).
+        """Poll ticks for the requests already answered while the rest are being sent, on
+        ``schedule`` (the oldest id alone every ``poll.interval``, a sweep once it is
+        found: records come as steadily as requests go out); the wait after sending goes
+        on with the same schedule.
 
         Found ids are final, as in the wait after sending. A store error here is only
         counted: after ``poll.store_errors`` of them the ticks stop, and the wait after
         sending (its own budget and deadline) decides what the run reports."""
-        poll = self.profile.poll
         found: dict[str, LogRecord] = {}
         outstanding: list[str] = []
         seen = errors = 0
-        while not sent.wait(poll.max_interval) and errors < poll.store_errors:
+        while not sent.wait(schedule.next_wait()) and errors < self.profile.poll.store_errors:
             new = answered[seen:]  # one atomic copy: senders append as they go
             seen += len(new)
             outstanding += [d.lookup_id for d in new if d.lookup_id and d.awaits_record]
-            if not outstanding:
-                continue
             try:
-                found.update(self.store.probe(outstanding))
+                schedule.tick(self.store, outstanding, found)
             except LogStoreError:
                 errors += 1
             outstanding = [i for i in outstanding if i not in found]
@@ -310,17 +314,22 @@ class Runtime:
                 if len(answered) == len(dispatches):
                     all_answered.set()
 
+        schedule = ProbeSchedule(self.profile.poll)
         pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(dispatches))))
         try:
             futures = [pool.submit(send_and_note, d) for d in dispatches]
-            found = self._find_while_sending(answered, all_answered) if len(futures) > 1 else {}
+            found = (
+                self._find_while_sending(answered, all_answered, schedule)
+                if len(futures) > 1
+                else {}
+            )
             for future in futures:
                 future.result()  # a bug in sending is raised here, as it was in the sender
         finally:
             # Ctrl-C while sending: what is in flight finishes (and is in ``sent``); what
             # was not started yet is never sent.
             pool.shutdown(wait=True, cancel_futures=True)
-        self.collect(dispatches, found)
+        self.collect(dispatches, found, schedule)
         after = self._counts() if counted and isinstance(before, dict) else before
         expected = Counter(d.expected.bucket for d in counted)
         for d in counted:
