@@ -18,7 +18,7 @@ from pytest_tagsmoke.audit.sql_census import build_query
 from pytest_tagsmoke.audit.sqlite_census import read_census
 from pytest_tagsmoke.audit.sqlite_halves import SPLIT_FROM_VARIABLE, add_up
 from tests import audit_stores as stores
-from tests.test_audit_sqlite_census import WINDOW, write_store
+from tests.sqlite_edge_store import WINDOW, write_store
 
 if TYPE_CHECKING:
     from pathlib import Path
