@@ -25,7 +25,7 @@ from pytest_tagsmoke.audit.sql_query import (
     parse_fields,
     table_expression,
 )
-from pytest_tagsmoke.audit.sqlite_census import sqlite_census_rows
+from pytest_tagsmoke.audit.sqlite_census import read_census
 from pytest_tagsmoke.logstore.sql_connect import (
     PostgresConnection,
     SqlConnectError,
@@ -109,11 +109,11 @@ class SqlCensus:
         if self._sqlite_path is not None and self.dialect == "sqlite":
             # SQLite groups by sorting: count the raw columns' groups without a sort.
             try:
-                rows, queries = sqlite_census_rows(self._sqlite_path, query)
+                rows, queries, fetched = read_census(self._sqlite_path, query)
             except sqlite3.Error as exc:
                 raise AuditStoreError(f"SQLite log store {self._sqlite_path}: {exc}") from None
             self.notes.queries += queries
-            self.notes.rows_fetched += len(rows)
+            self.notes.rows_fetched += fetched
         elif self.dialect == "postgres":
             rows = self._with_settings(POSTGRES_CENSUS_SETTINGS, query.groups())
         else:
