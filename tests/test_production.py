@@ -197,3 +197,28 @@ def test_production_host_is_refused_however_written(
         ["*refused: the endpoint host 'localhost' matches the profile's production_hosts*"]
     )
     assert sum(tagsmoke_gateway.db.bucket_counts().values()) == 0
+
+
+def test_each_expanded_run_is_checked_with_its_own_tags(
+    pytester: pytest.Pytester, tagsmoke_gateway: ReferenceGateway
+) -> None:
+    # The runs share one request spec; the check is shared only by runs sending the same.
+    pytester.makefile(".yaml", tagsmoke=f"endpoint: {tagsmoke_gateway.url}\npreset: reference\n")
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "runs.yaml").write_text(
+        "scenarios:\n"
+        "  - name: 'to {environment} as {n}'\n"
+        "    path: happy\n"
+        "    tags: {owner: team-search, environment: '{environment}', use_case: s}\n"
+        "    expand: {environment: [staging, Production], n: [a, b]}\n"
+    )
+    result = pytester.runpytest("--tagsmoke", "-rA")
+    result.assert_outcomes(passed=2, errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            "ERROR *to-as*Production-a*",
+            "ERROR *to-as*Production-b*",
+        ],
+        consecutive=False,
+    )
+    assert sum(tagsmoke_gateway.db.bucket_counts().values()) == 2  # the staging runs only

@@ -237,3 +237,39 @@ def test_random_documents_give_only_our_error(document: object) -> None:
 def test_random_text_gives_only_our_error(text: str) -> None:
     problems = _problems(text)
     assert problems is None or len(problems) > 0
+
+
+def test_expanded_runs_differ_in_name_and_tags_and_share_what_expand_does_not_fill(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "expanded.yaml"
+    path.write_text(
+        textwrap.dedent(
+            """\
+            request: {headers: {x-app: demo}}
+            scenarios:
+              - name: "request {n} is attributed"
+                path: happy
+                tags: {owner: team-search, use_case: "case-{n}"}
+                marks: [{xfail: flaky gateway}]
+                request: {json: {model: m, messages: []}}
+                expect: {bucket: attributed, record: {owner: {equals: team-search}}}
+                expand: {n: [a, b, c]}
+            """
+        )
+    )
+    first, *others = load_scenario_file(path)
+    assert [s.id for s in (first, *others)] == [
+        "request-is-attributed[a]",
+        "request-is-attributed[b]",
+        "request-is-attributed[c]",
+    ]
+    assert [s.tags["use_case"] for s in others] == ["case-b", "case-c"]
+    assert first.name == "request a is attributed"
+    assert first.request.headers == {"x-app": "demo"}
+    assert first.expect.record == {"owner": ("equals", "team-search")}
+    assert [(m.name, m.reason) for m in first.marks] == [("xfail", "flaky gateway")]
+    for other in others:  # built once for the three runs: frozen, never changed in place
+        assert other.request is first.request
+        assert other.expect is first.expect
+        assert other.marks is first.marks

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from pytest_tagsmoke.files.yaml_import import NON_PRINTABLE
 from pytest_tagsmoke.reference import ReferenceGateway
 
 if TYPE_CHECKING:
@@ -24,7 +25,12 @@ def pytest_unconfigure(config):
     }
     with open("imported.json", "w") as sink:
         json.dump(
-            {"modules": sorted(sys.modules), "loaders": loaders, "frozen": gc.get_freeze_count()},
+            {
+                "modules": sorted(sys.modules),
+                "loaders": loaders,
+                "frozen": gc.get_freeze_count(),
+                "yaml_pattern": sys.modules["yaml"].reader.Reader.NON_PRINTABLE.pattern,
+            },
             sink,
         )
 """
@@ -69,5 +75,9 @@ def test_a_smoke_run_imports_only_what_it_uses_and_rewrites_none_of_the_engine(
     # The entry module is imported before it can say so; everything after it is not rewritten.
     assert set(rewritten) <= {"pytest_tagsmoke", "pytest_tagsmoke.plugin"}
     assert seen["loaders"]["pytest_tagsmoke.sending.batch"] == "SourceFileLoader"
+    # The options are defined outside the entry module the rewriter parses at every run.
+    assert seen["loaders"]["pytest_tagsmoke.pytest_front.command_line"] == "SourceFileLoader"
+    # PyYAML got its non-printable pattern the quick way (tests/test_yaml_import.py).
+    assert seen["yaml_pattern"] == NON_PRINTABLE
     # What lives until the end (modules, profile, items) is left out of the collector's passes.
     assert seen["frozen"] > 0

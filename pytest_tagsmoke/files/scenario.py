@@ -254,6 +254,21 @@ def _build(
                     )
                 )
         base_id = raw.get("id") or slugify(re.sub(r"\{[a-z0-9_]+\}", "", raw["name"]))
+        # What ``expand`` does not fill in is built once and shared by every run (frozen).
+        request = _merge_request(defaults, raw.get("request", {}))
+        expectation = Expectation(
+            status=status,
+            bucket=expect.get("bucket"),
+            reason=expect.get("reason"),
+            untagged_count=expect.get(
+                "untagged_count", "increments" if counts_by_default else "not-checked"
+            ),
+            record=record,
+            error_names=tuple(expect.get("error_names", ())),
+            failure_record=expect.get("failure_record"),
+        )
+        attach = _attach_spec(raw["attach"]) if "attach" in raw else file_attach
+        marks = _marks(raw.get("marks", []))
         for suffix, values in _expansions(raw):
             scenario_id = base_id + suffix
             if scenario_id in seen:
@@ -280,20 +295,10 @@ def _build(
                     line=raw.line,
                     request_class=raw.get("request_class", file_class),
                     tags={d: _fill(v, values) for d, v in raw.get("tags", {}).items()},
-                    request=_merge_request(defaults, raw.get("request", {})),
-                    expect=Expectation(
-                        status=status,
-                        bucket=expect.get("bucket"),
-                        reason=expect.get("reason"),
-                        untagged_count=expect.get(
-                            "untagged_count", "increments" if counts_by_default else "not-checked"
-                        ),
-                        record=record,
-                        error_names=tuple(expect.get("error_names", ())),
-                        failure_record=expect.get("failure_record"),
-                    ),
-                    attach=_attach_spec(raw["attach"]) if "attach" in raw else file_attach,
-                    marks=_marks(raw.get("marks", [])),
+                    request=request,
+                    expect=expectation,
+                    attach=attach,
+                    marks=marks,
                     credential=raw.get("credential", document.get("credential")),
                 )
             )

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from pytest_tagsmoke.files.profile import Profile
     from pytest_tagsmoke.files.scenario import Scenario
+    from pytest_tagsmoke.files.scenario_model import RequestSpec
     from pytest_tagsmoke.sending.dispatch import Dispatch
 
 __all__ = ["SESSION_KEY", "TagsmokeSession"]
@@ -61,6 +62,7 @@ class TagsmokeSession:
         self.tally = RunTally()
         self.dry_run_requests: list[tuple[str, str]] = []
         self._refusals: dict[int, tuple[Scenario, str | None]] = {}
+        self._request_refusals: dict[tuple[object, ...], tuple[RequestSpec, str | None]] = {}
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> TagsmokeSession:
@@ -246,8 +248,25 @@ class TagsmokeSession:
             return None
         known = self._refusals.get(id(scenario))
         if known is None or known[0] is not scenario:
-            known = self._refusals[id(scenario)] = (
-                scenario,
+            known = self._refusals[id(scenario)] = (scenario, self._environment_refusal(scenario))
+        return known[1]
+
+    def _environment_refusal(self, scenario: Scenario) -> str | None:
+        """:func:`environment_refusal`, worked out once for the runs of an expanded scenario
+        that send the same request: the same request spec (shared by the runs), tags,
+        attach, request class and credential (everything the check builds the request
+        from)."""
+        key = (
+            id(scenario.request),
+            tuple(scenario.tags.items()),
+            repr(scenario.attach),
+            scenario.request_class,
+            scenario.credential,
+        )
+        known = self._request_refusals.get(key)
+        if known is None or known[0] is not scenario.request:
+            known = self._request_refusals[key] = (
+                scenario.request,
                 environment_refusal(scenario, self.profile),
             )
         return known[1]
