@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import yaml
+
 from pytest_tagsmoke.errors import Problem, TagsmokeFileError
-from pytest_tagsmoke.files.yaml_import import yaml
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
