@@ -197,3 +197,26 @@ def test_a_tick_before_the_lag_asks_each_id_at_most_once(
     asked = [cid for cid, _ in handler.asked]
     assert sorted(asked) == sorted(set(asked))  # no id twice
     assert len(asked) == 20  # the first window of 16, then the 4 others
+
+
+def test_the_probe_moves_past_an_id_that_younger_records_overtook(
+    store: tuple[LogStore, type[_Store]],
+) -> None:
+    """The oldest id's record never comes; once a sweep has found records younger than
+    it, the one-id probe asks the oldest id not overtaken, so the next record that shows
+    up is found by the probe, not left to the next full sweep."""
+    log_store, handler = store
+    ids = IDS[:4]
+    _show(handler, 0.0, [ids[1]])  # ids[0] never comes; ids[2] and ids[3] come later
+    schedule = ProbeSchedule(PollConfig(timeout=60.0, interval=0.02, max_interval=30.0))
+    found: dict[str, Any] = {}
+    schedule.tick(log_store, ids, found)  # the first tick is a full sweep
+    assert sorted(found) == [ids[1]]
+    assert schedule.probe_target([ids[0], ids[2], ids[3]]) == ids[2]
+    _show(handler, 0.0, [ids[2], ids[3]])
+    del handler.asked[:]
+    schedule.tick(log_store, [ids[0], ids[2], ids[3]], found)  # no full sweep due for 30 s
+    assert sorted(found) == sorted(ids[1:])
+    assert handler.asked[0] == (ids[2], True)  # the probe asked the id not overtaken
+    # Nothing overtaken: the oldest outstanding id is the probe's.
+    assert ProbeSchedule(POLL).probe_target(ids) == ids[0]

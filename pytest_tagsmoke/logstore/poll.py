@@ -50,7 +50,8 @@ class ProbeSchedule:
     """What a poll tick asks the store, and how long until the next one.
 
     A tick asks for the oldest outstanding id alone (records show up about in the order
-    they were sent: while the oldest is not there, the rest are not either), one cheap
+    they were sent: while the oldest is not there, the rest are not either; an id younger
+    records overtook is passed over, see :meth:`probe_target`), one cheap
     query every ``poll.interval`` (:data:`QUIET_FACTOR` intervals once :data:`QUIET_AFTER`
     seconds passed without any record). The moment it finds its record, the same tick
     sweeps the outstanding ids (``LogStore.probe``): whatever else came is found at once.
@@ -66,6 +67,8 @@ class ProbeSchedule:
         self.seen = False  # a record was found
         self.sweep_every = poll.max_interval
         self.sweep_due = 0.0  # time.monotonic() of the next full sweep: the first tick
+        #: Outstanding ids a sweep found younger records past (see :meth:`probe_target`).
+        self.overtaken: set[str] = set()
 
     def tick(
         self, store: LogStore, outstanding: Sequence[str], found: dict[str, LogRecord]
@@ -75,13 +78,21 @@ class ProbeSchedule:
         if not outstanding:
             return
         if time.monotonic() < self.sweep_due:
-            first = store.fetch_many(outstanding[:1])
+            target = self.probe_target(outstanding)
+            first = store.fetch_many([target])
             if not first:
                 return
             found.update(first)
-            self._sweep(store, outstanding[1:], found, after_find=True)
+            self._sweep(store, [i for i in outstanding if i != target], found, after_find=True)
         else:
             self._sweep(store, outstanding, found, after_find=False)
+
+    def probe_target(self, outstanding: Sequence[str]) -> str:
+        """The id the one-id probe asks for: the oldest outstanding one that no younger
+        record has overtaken. An id a sweep found younger records past (out of order, or
+        never coming: a ``missing_trace``) would otherwise hold every probe; it is still
+        asked by each full sweep and at the deadline."""
+        return next((i for i in outstanding if i not in self.overtaken), outstanding[0])
 
     def _sweep(
         self,
@@ -93,6 +104,9 @@ class ProbeSchedule:
     ) -> None:
         got = store.probe(ids) if ids else {}
         found.update(got)
+        if got:
+            youngest = max(position for position, i in enumerate(ids) if i in got)
+            self.overtaken.update(i for i in ids[:youngest] if i not in got)
         if got or after_find:
             self.seen, self.sweep_every = True, self.poll.max_interval
         else:
