@@ -15,7 +15,7 @@ import pytest
 from pytest_tagsmoke.errors import SetupError, TagsmokeFileError
 from pytest_tagsmoke.files.scenario import Mark, Scenario, load_scenario_file
 from pytest_tagsmoke.judging import Verdict, judge
-from pytest_tagsmoke.records.smoke_record import SEED_FIELDS, SmokeRecord, build_smoke_record
+from pytest_tagsmoke.records.smoke_record import SmokeRecord, build_smoke_record
 from pytest_tagsmoke.reports.message import failure_message
 from pytest_tagsmoke.safety.redaction import scrub
 from pytest_tagsmoke.sending.request import build_request, render_request
@@ -159,9 +159,7 @@ class ScenarioItem(pytest.Item):
         smoke = smoke_record(self._session.artifacts.run_id, runtime, dispatch, verdict)
         dispatch.reported = True
         self.smoke = smoke
-        plain = smoke.to_json_dict()
-        for name in SEED_FIELDS:
-            self.user_properties.append((name, "" if plain[name] is None else plain[name]))
+        self.user_properties += smoke.seed_values()
         return smoke
 
 
