@@ -9,6 +9,7 @@ For comparison, the same pytest runs N trivial tests: pytest's own cost per item
 
     python benchmarks/per_item_cpu.py --size 1000 --runs 3
     python benchmarks/per_item_cpu.py --size 1000 --profile 25   # + the top 25 functions
+    python benchmarks/per_item_cpu.py --tree ../base --tree .      # two checkouts, alternately
 
 Figures are medians of ``--runs`` runs; the machine's load average is printed with them.
 """
@@ -56,15 +57,28 @@ def pytest_unconfigure(config):
     if profiler is not None:
         with open(os.environ["CLOCK_OUT"] + ".txt", "w") as stream:
             stats = pstats.Stats(profiler, stream=stream)
+            ours = "pytest_tagsmoke"
+            entered = sum(
+                timing[3]
+                for (file, _, _), (_, _, _, _, callers) in stats.stats.items()
+                if ours in file
+                for (caller, _, _), timing in callers.items()
+                if ours not in caller
+            )
+            stream.write(
+                f"pytest_tagsmoke's own code: {entered:.3f} s of {stats.total_tt:.3f} s "
+                f"profiled ({100 * entered / stats.total_tt:.0f} %)\\n"
+            )
             stats.sort_stats("tottime").print_stats(int(os.environ["CLOCK_PROFILE"]))
             stats.sort_stats("cumulative").print_stats(int(os.environ["CLOCK_PROFILE"]))
 """
 
 
-def _run(root: Path, argv: list[str], profile: int) -> dict[str, float]:
+def _run(root: Path, argv: list[str], profile: int, tree: str = "") -> dict[str, float]:
     out = root / "clock.json"
     out.unlink(missing_ok=True)
-    env = {**os.environ, "CLOCK_OUT": str(out), "PYTHONPATH": str(root)}
+    path = os.pathsep.join(p for p in (str(root), tree) if p)
+    env = {**os.environ, "CLOCK_OUT": str(out), "PYTHONPATH": path}
     if profile:
         env["CLOCK_PROFILE"] = str(profile)
     done = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True)
@@ -82,10 +96,16 @@ def main() -> None:
     parser.add_argument("--lag", type=float, default=0.5)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--profile", type=int, default=0, help="print the top N functions")
+    parser.add_argument(
+        "--tree", action="append", help="a checkout whose pytest_tagsmoke to run (repeatable)"
+    )
     args = parser.parse_args()
+    trees = [str(Path(t).resolve()) for t in args.tree or ["."]]
     pytest_argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     pytest_argv += ["-p", "no:hypothesispytest", "-p", "no:xdist", "-p", "clock_plugin"]
-    items, finish, bare = [], [], []
+    items: dict[str, list[float]] = {t: [] for t in trees}
+    finish: dict[str, list[float]] = {t: [] for t in trees}
+    bare: list[float] = []
     with tempfile.TemporaryDirectory() as folder, StdlibGateway(args.lag) as gateway:
         root = Path(folder)
         _tagsmoke_project(root, args.size, args.lag, batched=False)
@@ -99,24 +119,29 @@ def main() -> None:
         )
         tagsmoke = [*pytest_argv, "--tagsmoke", f"--tagsmoke-endpoint={gateway.url}"]
         for run in range(args.runs):
-            profile = args.profile if run == 0 else 0
-            marks = _run(root, tagsmoke, profile)
-            if profile:
-                print((root / "clock.json.txt").read_text())
-            else:
-                items.append(marks["last"] - marks["first"])
-                finish.append(marks["finished"] - marks["last"])
+            for tree in trees:
+                profile = args.profile if run == 0 else 0
+                marks = _run(root, tagsmoke, profile, tree)
+                if profile:
+                    print(f"{tree}:\n" + (root / "clock.json.txt").read_text())
+                else:
+                    items[tree].append(marks["last"] - marks["first"])
+                    finish[tree].append(marks["finished"] - marks["last"])
             marks = _run(bare_root, pytest_argv, 0)
             bare.append(marks["last"] - marks["first"])
     load = os.getloadavg()[0]
     per = 1000 / args.size
-    if items:
-        print(
-            f"N={args.size}, load {load:.2f}: items {statistics.median(items) * per:.3f} ms CPU "
-            f"per scenario (runs: {', '.join(f'{t * per:.3f}' for t in items)}); "
-            f"after the last item {statistics.median(finish) * per:.3f} ms per scenario; "
-            f"pytest's own per trivial test {statistics.median(bare) * per:.3f} ms"
-        )
+    print(
+        f"N={args.size}, load {load:.2f}; pytest's own per trivial test "
+        f"{statistics.median(bare) * per:.3f} ms CPU"
+    )
+    for tree in trees:
+        if items[tree]:
+            print(
+                f"{tree}: items {statistics.median(items[tree]) * per:.3f} ms CPU per scenario "
+                f"(runs: {', '.join(f'{t * per:.3f}' for t in items[tree])}); after the last "
+                f"item {statistics.median(finish[tree]) * per:.3f} ms per scenario"
+            )
 
 
 if __name__ == "__main__":

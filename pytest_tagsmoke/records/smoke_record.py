@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import operator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -78,7 +79,7 @@ class SmokeRecord:
 
     def to_json_dict(self) -> dict[str, Any]:
         """The record as plain JSON values, keys in field order (one records.jsonl line)."""
-        plain = {key: getattr(self, name) for name, key in _KEYS}
+        plain = dict(zip(_KEYS, _VALUES(self), strict=True))
         plain.update(
             failure_reason=_plain(self.failure_reason),
             mapped_owner=None if self.mapped_owner is None else dict(self.mapped_owner),
@@ -109,8 +110,10 @@ class SmokeRecord:
         return [(name, _seed_text(getattr(self, name))) for name in SEED_FIELDS]
 
 
-#: (attribute, JSON key) of every field, in field order.
-_KEYS = tuple((f.name, _JSON_KEYS.get(f.name, f.name)) for f in dataclasses.fields(SmokeRecord))
+_NAMES = tuple(f.name for f in dataclasses.fields(SmokeRecord))
+#: The JSON keys of the fields, in field order, and the fields' values in one call.
+_KEYS = tuple(_JSON_KEYS.get(name, name) for name in _NAMES)
+_VALUES = operator.attrgetter(*_NAMES)
 
 
 def _seed_text(value: str | FailureReason | None) -> str:
