@@ -159,8 +159,23 @@ class ScenarioItem(pytest.Item):
         smoke = smoke_record(self._session.artifacts.run_id, runtime, dispatch, verdict)
         dispatch.reported = True
         self.smoke = smoke
-        self.user_properties += smoke.seed_values()
+        self.user_properties += [_shared_property(p) for p in smoke.seed_values()]
         return smoke
+
+
+#: One tuple per distinct JUnit property: every item, and each of its reports, keeps its
+#: properties to the run's end, and scenarios share most (the date, owner, result).
+_PROPERTIES: dict[tuple[str, str], tuple[str, str]] = {}
+SHARED_PROPERTIES = 1024
+
+
+def _shared_property(pair: tuple[str, str]) -> tuple[str, str]:
+    shared = _PROPERTIES.get(pair)
+    if shared is None:
+        if len(_PROPERTIES) >= SHARED_PROPERTIES:
+            del _PROPERTIES[next(iter(_PROPERTIES))]
+        shared = _PROPERTIES[pair] = pair
+    return shared
 
 
 def smoke_record(
