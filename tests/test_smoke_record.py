@@ -1,5 +1,6 @@
 """The typed smoke record on plain values: its JSON form is the schema's, field for field,
-and a record carried as JSON (on a pytest report, under xdist) comes back unchanged."""
+and a record carried as JSON (on a pytest report, under xdist) comes back unchanged. The
+records kept to the run's end hold each distinct mapping once and stay equal."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from pytest_tagsmoke.judging import judge
 from pytest_tagsmoke.logstore import LogRecord
 from pytest_tagsmoke.policy.reasons import FailureReason
 from pytest_tagsmoke.policy.tag_policy import LedgerEntry, TagPolicy
+from pytest_tagsmoke.records.kept_records import SharedMappings
 from pytest_tagsmoke.records.smoke_record import SmokeRecord, build_smoke_record
+from pytest_tagsmoke.reports.artifacts import RunArtifacts
 from tests.helpers import REPO, SEED_FIELDS, Sent, scenario, sent
 
 if TYPE_CHECKING:
@@ -231,3 +234,53 @@ def test_the_audit_date_is_the_utc_date_whatever_the_local_zone(
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+# -- records kept to the run's end for its summaries: each distinct mapping once (issue #16)
+def _copy(record: SmokeRecord, **changes: object) -> SmokeRecord:
+    """An equal record with mappings of its own (as one carried on a report has)."""
+    return replace(SmokeRecord.from_json_dict(record.to_json_dict()), **changes)  # type: ignore[arg-type]
+
+
+def test_equal_mappings_are_kept_once_and_the_records_stay_equal() -> None:
+    first = _smoke(_outcome())
+    second = _copy(first, correlation_id="cid-2")
+    assert second.attribution_fields is not first.attribution_fields
+    shared = SharedMappings()
+    kept = [shared.share(first), shared.share(second)]
+    assert kept == [first, second]
+    assert kept[1].attribution_fields is kept[0].attribution_fields
+    assert kept[1].tags_in_log is kept[0].tags_in_log
+    assert kept[1].mapped_owner is kept[0].mapped_owner
+    assert kept[1].correlation_id == "cid-2"
+
+
+def test_different_mappings_are_not_merged() -> None:
+    first = _smoke(_outcome())
+    spec = {**first.attribution_fields["owner"], "value": "team-b"}
+    other = _copy(first, attribution_fields={**first.attribution_fields, "owner": spec})
+    shared = SharedMappings()
+    shared.share(first)
+    kept = shared.share(other)
+    assert kept.attribution_fields["owner"]["value"] == "team-b"
+    assert kept.tags_in_log is first.tags_in_log  # what is equal is still shared
+
+
+def test_the_mappings_remembered_are_bounded() -> None:
+    shared = SharedMappings(limit=4)
+    first = _smoke(_outcome())
+    for n in range(10):
+        shared.share(_copy(first, drift={"owner": f"team-{n}"}))
+    again = _copy(first, drift={"owner": "team-0"})  # long forgotten
+    assert shared.share(again).drift is again.drift
+
+
+def test_the_summaries_count_the_kept_records_as_written(tmp_path: Path) -> None:
+    artifacts = RunArtifacts(tmp_path, "run-1")
+    first = _smoke(_outcome())
+    for n in range(3):
+        artifacts.write_record(_copy(first, correlation_id=f"cid-{n}"))
+    artifacts.close()
+    lines = artifacts.records_path.read_text().splitlines()
+    assert [SmokeRecord.from_json_dict(json.loads(line)) for line in lines] == artifacts.records
+    assert len({id(r.attribution_fields) for r in artifacts.records}) == 1

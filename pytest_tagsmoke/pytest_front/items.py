@@ -15,7 +15,7 @@ import pytest
 from pytest_tagsmoke.errors import SetupError, TagsmokeFileError
 from pytest_tagsmoke.files.scenario import Mark, Scenario, load_scenario_file
 from pytest_tagsmoke.judging import Verdict, judge
-from pytest_tagsmoke.records.smoke_record import SEED_FIELDS, SmokeRecord, build_smoke_record
+from pytest_tagsmoke.records.smoke_record import SmokeRecord, build_smoke_record
 from pytest_tagsmoke.reports.message import failure_message
 from pytest_tagsmoke.safety.redaction import scrub
 from pytest_tagsmoke.sending.request import build_request, render_request
@@ -159,10 +159,23 @@ class ScenarioItem(pytest.Item):
         smoke = smoke_record(self._session.artifacts.run_id, runtime, dispatch, verdict)
         dispatch.reported = True
         self.smoke = smoke
-        plain = smoke.to_json_dict()
-        for name in SEED_FIELDS:
-            self.user_properties.append((name, "" if plain[name] is None else plain[name]))
+        self.user_properties += [_shared_property(p) for p in smoke.seed_values()]
         return smoke
+
+
+#: One tuple per distinct JUnit property: every item, and each of its reports, keeps its
+#: properties to the run's end, and scenarios share most (the date, owner, result).
+_PROPERTIES: dict[tuple[str, str], tuple[str, str]] = {}
+SHARED_PROPERTIES = 1024
+
+
+def _shared_property(pair: tuple[str, str]) -> tuple[str, str]:
+    shared = _PROPERTIES.get(pair)
+    if shared is None:
+        if len(_PROPERTIES) >= SHARED_PROPERTIES:
+            del _PROPERTIES[next(iter(_PROPERTIES))]
+        shared = _PROPERTIES[pair] = pair
+    return shared
 
 
 def smoke_record(

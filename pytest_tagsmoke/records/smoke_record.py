@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import operator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -78,9 +79,7 @@ class SmokeRecord:
 
     def to_json_dict(self) -> dict[str, Any]:
         """The record as plain JSON values, keys in field order (one records.jsonl line)."""
-        plain = {
-            _JSON_KEYS.get(f.name, f.name): getattr(self, f.name) for f in dataclasses.fields(self)
-        }
+        plain = dict(zip(_KEYS, _VALUES(self), strict=True))
         plain.update(
             failure_reason=_plain(self.failure_reason),
             mapped_owner=None if self.mapped_owner is None else dict(self.mapped_owner),
@@ -103,7 +102,22 @@ class SmokeRecord:
         return cls(**values)
 
     def with_run_id(self, run_id: str) -> SmokeRecord:
-        return dataclasses.replace(self, run_id=run_id)
+        return self if run_id == self.run_id else dataclasses.replace(self, run_id=run_id)
+
+    def seed_values(self) -> list[tuple[str, str]]:
+        """The seed's fields (:data:`SEED_FIELDS`) as JUnit properties: plain text, an
+        empty one for a field without a value."""
+        return [(name, _seed_text(getattr(self, name))) for name in SEED_FIELDS]
+
+
+_NAMES = tuple(f.name for f in dataclasses.fields(SmokeRecord))
+#: The JSON keys of the fields, in field order, and the fields' values in one call.
+_KEYS = tuple(_JSON_KEYS.get(name, name) for name in _NAMES)
+_VALUES = operator.attrgetter(*_NAMES)
+
+
+def _seed_text(value: str | FailureReason | None) -> str:
+    return "" if value is None else value.value if isinstance(value, FailureReason) else value
 
 
 def _plain(reason: FailureReason | None) -> str | None:

@@ -19,6 +19,7 @@ from pytest_tagsmoke.artifact_names import (
     SUMMARY_MD,
     UNVERIFIED,
 )
+from pytest_tagsmoke.records.kept_records import SharedMappings
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -65,7 +66,9 @@ class RunArtifacts:
         self.folder = base / run_id
         self.records_path = self.folder / RECORDS
         self._stream: TextIO | None = None
+        #: The records written, kept for the summaries (their equal mappings shared).
         self.records: list[SmokeRecord] = []
+        self._shared = SharedMappings()
         #: Requests sent whose scenario was never judged (the run was stopped).
         self.unverified: list[SmokeRecord] = []
         self.claims: list[PricingClaim] = []
@@ -76,7 +79,7 @@ class RunArtifacts:
             self._stream = self.records_path.open("a", encoding="utf-8")
         self._stream.write(json.dumps(record.to_json_dict()) + "\n")
         self._stream.flush()
-        self.records.append(record)
+        self.records.append(self._shared.share(record))
 
     def write_unverified(self, records: list[SmokeRecord]) -> None:
         """``unverified.jsonl``: a smoke record (result ``fail``, no reason, nothing claimed)
