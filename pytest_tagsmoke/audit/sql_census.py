@@ -169,8 +169,16 @@ def _prepare_sqlite(connection: sqlite3.Connection) -> None:
 #: PostgreSQL's planner cannot estimate how few groups the census has (its keys are
 #: expressions), so it sorts a million records to group them and spills the sort to disk;
 #: a hash aggregate keeps one entry per group. JIT compiling the query costs more than
-#: it saves on a one-off scan.
-POSTGRES_CENSUS_SETTINGS = {"enable_sort": "off", "jit": "off"}
+#: it saves on a one-off scan. With the same wrong estimate, the planner prices sending a
+#: million rows from parallel workers above scanning alone: free parallel set-up and rows
+#: let the scan and the filter run on the workers the server allows
+#: (``max_parallel_workers_per_gather``; 1.9 -> 1.4 s for a million records here).
+POSTGRES_CENSUS_SETTINGS = {
+    "enable_sort": "off",
+    "jit": "off",
+    "parallel_setup_cost": "0",
+    "parallel_tuple_cost": "0",
+}
 
 
 def _quoted(text: str) -> str:
