@@ -14,6 +14,7 @@ import pytest
 
 from pytest_tagsmoke.audit.run import load, run_audit
 from pytest_tagsmoke.audit.sample import sample_key
+from pytest_tagsmoke.audit.stream_parts import SPLIT_FROM_VARIABLE
 from tests import audit_stores as stores
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ KINDS = (
     "postgres",
     "jsonl-duckdb",
     "jsonl-streaming",
+    # the streaming reader with the files cut in two parts, one read by a worker process
+    "jsonl-split",
     "csv-duckdb",
     "csv-streaming",
     "parquet-duckdb",
@@ -76,7 +79,7 @@ def make_store(kind: str, folder: Path, http_url: str, table: str) -> str:
         return f"kind: sql\nurl: {POSTGRES_URL}\ntable: {table}\n{stores.POSTGRES_FIELDS}"
     if kind.startswith("jsonl"):
         stores.write_jsonl(folder / "store.jsonl")
-        engine = kind.split("-")[1]
+        engine = "streaming" if kind == "jsonl-split" else kind.split("-")[1]
         return f"kind: jsonl\npath: store.jsonl\nengine: {engine}\n{stores.SQL_GROUP_FIELDS}"
     stores.write_csv(folder / "store.csv")
     if kind.startswith("csv"):
@@ -96,10 +99,14 @@ Audit = Callable[..., dict[str, Any]]
 
 
 @pytest.fixture
-def audit(tmp_path: Path, http_store: str, request: pytest.FixtureRequest) -> Audit:
+def audit(
+    tmp_path: Path, http_store: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Audit:
     table = f"audit_{request.node.name.replace('[', '_').replace(']', '').replace('-', '_')}"[:60]
 
     def run(kind: str, *, seed: int = 13, extra: str = "", fresh: bool = True) -> dict[str, Any]:
+        # "jsonl-split" always cuts the files in two; every other kind reads in one pass.
+        monkeypatch.setenv(SPLIT_FROM_VARIABLE, "1" if kind == "jsonl-split" else "999999999999")
         source = make_store(kind, tmp_path, http_store, table) if fresh else ""
         path = tmp_path / "tagsmoke.yaml"
         if fresh:
@@ -145,7 +152,7 @@ def test_pushed_down_census_fetches_groups_not_records(audit: Audit, kind: str) 
     assert summary["source"]["rows_fetched"] < summary["records_in_window"]
 
 
-@pytest.mark.parametrize("kind", ["jsonl-duckdb", "jsonl-streaming"])
+@pytest.mark.parametrize("kind", ["jsonl-duckdb", "jsonl-streaming", "jsonl-split"])
 def test_malformed_lines_are_counted_and_located_and_the_audit_goes_on(
     audit: Audit, kind: str, tmp_path: Path
 ) -> None:

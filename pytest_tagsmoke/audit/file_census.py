@@ -89,6 +89,7 @@ class StreamingFileCensus:
         self._kind = config.kind
         self._paths = paths
         self._read = False
+        self._config, self._reading = config, reading
 
     def _documents(self) -> Iterator[Any]:
         for path in self._paths:
@@ -125,9 +126,30 @@ class StreamingFileCensus:
         if len(self.notes.malformed_examples) < MALFORMED_EXAMPLES:
             self.notes.malformed_examples.append(f"{path}:{line}: {what}")
 
+    def _in_two_parts(self) -> bool:
+        """JSONL files large enough to be worth a second core (see :mod:`.stream_parts`)."""
+        if self._kind != "jsonl":
+            return False
+        from pytest_tagsmoke.audit.stream_parts import split_from
+
+        try:
+            size = sum(path.stat().st_size for path in self._paths)
+        except OSError as exc:
+            raise AuditStoreError(f"cannot read {exc.filename}: {exc.strerror}") from None
+        return size >= split_from()
+
     def groups(self) -> list[Group]:
         if not self._read:
-            self._census.consume(self._documents())
+            if self._in_two_parts():
+                from pytest_tagsmoke.audit.stream_parts import read_in_two_parts
+
+                malformed, examples = read_in_two_parts(
+                    self._census, self._config, self._reading, self._paths
+                )
+                self.notes.malformed += malformed
+                self.notes.malformed_examples.extend(examples[:MALFORMED_EXAMPLES])
+            else:
+                self._census.consume(self._documents())
             self._read = True
         groups = self._census.groups()
         self.notes.census_rows = len(groups)

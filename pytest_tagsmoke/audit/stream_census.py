@@ -132,7 +132,7 @@ class StreamCensus:
         self.production = frozenset(production)
         self.counts: dict[tuple[Any, ...], list[int]] = {}
         self.pool_size = pool_size
-        self.pools: dict[tuple[str, Any], list[tuple[int, str, int, dict[str, Any]]]] = {}
+        self.pools: dict[tuple[str, Any], list[tuple[int, bytes, int, dict[str, Any]]]] = {}
         self._pools_of: dict[tuple[Any, ...], list[list[Any]]] = {}
         self._added = 0
 
@@ -203,6 +203,33 @@ class StreamCensus:
                     dict(zip(self.names, values, strict=True), key=digest.hex()),
                 )
                 if len(pool) < size:
+                    heapq.heappush(pool, item)
+                else:
+                    heapq.heapreplace(pool, item)
+
+    def merge(
+        self,
+        counts: Mapping[tuple[Any, ...], Sequence[int]],
+        pools: Mapping[tuple[str, Any], Sequence[tuple[int, bytes, int, dict[str, Any]]]],
+    ) -> None:
+        """Add another census's ``counts`` and ``pools`` (another part of the same files,
+        read with the same settings) to this one: counts summed; each stratum pool keeps
+        the lowest keys of both, so the sample is the one a single pass would draw."""
+        for key, (records, tokens) in counts.items():
+            entry = self.counts.get(key)
+            if entry is None:
+                self.counts[key] = [records, tokens]
+            else:
+                entry[0] += records
+                entry[1] += tokens
+        for pool_key, items in pools.items():
+            pool = self.pools.setdefault(pool_key, [])
+            for _, digest, _, record in items:
+                if len(pool) >= self.pool_size and digest >= pool[0][1]:
+                    continue
+                self._added += 1
+                item = (-int.from_bytes(digest, "big"), digest, self._added, record)
+                if len(pool) < self.pool_size:
                     heapq.heappush(pool, item)
                 else:
                     heapq.heapreplace(pool, item)
