@@ -191,11 +191,13 @@ result = run_audit(profile, config)
 audit_s = time.perf_counter() - start
 audit_cpu = time.process_time() - cpu
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# The streaming reader's worker process (the second part of a large JSONL file), if any.
+worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(json.dumps({"census_s": census_s, "census_cpu": census_cpu, "audit_s": audit_s,
                   "audit_cpu": audit_cpu,
                   "records": records, "census_rows": rows,
                   "audit_rows": result.summary["source"]["rows_fetched"],
-                  "peak_mb": peak_mb}))
+                  "peak_mb": peak_mb, "worker_mb": worker_mb}))
 """
 
 
@@ -217,7 +219,9 @@ def show(label: str, figures: dict[str, Any]) -> None:
         f"{figures['census_cpu']:.2f} | {os.getloadavg()[0]:.1f} | "
         f"{figures['audit_s']:.2f} | {figures['audit_cpu']:.2f} | "
         f"{figures['census_rows']:,} | {figures['audit_rows']:,} | "
-        f"{figures['peak_mb']:.0f} |",
+        f"{figures['peak_mb']:.0f}"
+        + (f" + worker {figures['worker_mb']:.0f}" if figures["worker_mb"] else "")
+        + " |",
         flush=True,
     )
 
