@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import glob
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -128,7 +129,7 @@ class StreamingFileCensus:
 
     def _in_two_parts(self) -> bool:
         """JSONL files large enough to be worth a second core (see :mod:`.stream_parts`)."""
-        if self._kind != "jsonl":
+        if self._kind != "jsonl" or not sys.executable:  # no interpreter to start a worker
             return False
         from pytest_tagsmoke.audit.stream_parts import split_from
 

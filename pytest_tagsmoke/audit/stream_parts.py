@@ -146,12 +146,18 @@ def read_in_two_parts(
     plain = dataclasses.replace(
         config, fields=dict(config.fields), query={}, headers={}, auth={}, pages=None
     )
-    worker = subprocess.Popen(
-        [sys.executable, "-m", __name__],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    try:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", __name__],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+    except OSError as exc:
+        raise AuditStoreError(
+            f"cannot start the second reader of the JSONL files ({exc.strerror}): set "
+            f"{SPLIT_FROM_VARIABLE} to a size above the files' to read them in one pass"
+        ) from None
     try:
         assert worker.stdin is not None
         worker.stdin.write(pickle.dumps((plain, reading, second)))  # a few hundred bytes
