@@ -471,3 +471,54 @@ def test_the_audit_section_reaches_the_ci_job_summary(
     assert text.startswith("### earlier step\n")
     assert "### tagsmoke audit: fail — 138 records" in text
     assert "Records: clean 100 · missing environment 9 · invalid environment 13" in text
+
+
+JSONL_STREAMING_SOURCE = (
+    f"kind: jsonl\npath: store.jsonl\nengine: streaming\n{stores.SQL_GROUP_FIELDS}"
+)
+
+
+@pytest.mark.parametrize("value", ["two", "0", "-5", "1e6", "٣"])
+@pytest.mark.parametrize(
+    ("variable", "source"),
+    [
+        ("TAGSMOKE_SQLITE_SPLIT_FROM", SQLITE_SOURCE),
+        ("TAGSMOKE_STREAM_SPLIT_FROM", JSONL_STREAMING_SOURCE),
+    ],
+)
+def test_a_split_threshold_that_is_not_a_whole_number_is_named_not_ignored(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    source: str,
+    value: str,
+) -> None:
+    stores.write_sqlite(tmp_path / "store.sqlite")
+    stores.write_jsonl(tmp_path / "store.jsonl")
+    (tmp_path / "tagsmoke.yaml").write_text(stores.profile_text(source))
+    monkeypatch.setenv(variable, value)
+    assert main(["audit", "--profile", str(tmp_path / "tagsmoke.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert f"environment variable {variable}={value!r}: expected a whole number" in err
+    assert "unset it for the default" in err
+
+
+@pytest.mark.parametrize(
+    ("variable", "source"),
+    [
+        ("TAGSMOKE_SQLITE_SPLIT_FROM", SQLITE_SOURCE),
+        ("TAGSMOKE_STREAM_SPLIT_FROM", JSONL_STREAMING_SOURCE),
+    ],
+)
+@pytest.mark.parametrize("value", ["1", " 1_000 ", ""])
+def test_a_whole_number_split_threshold_is_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, source: str, value: str
+) -> None:
+    stores.write_sqlite(tmp_path / "store.sqlite")
+    stores.write_jsonl(tmp_path / "store.jsonl")
+    (tmp_path / "tagsmoke.yaml").write_text(stores.profile_text(source))
+    monkeypatch.setenv(variable, value)
+    assert (
+        main(["audit", "--profile", str(tmp_path / "tagsmoke.yaml")]) == 1
+    )  # the composition fails

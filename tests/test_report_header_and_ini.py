@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+import pytest
+
 from tests.helpers import REPO
 
 if TYPE_CHECKING:
-    import pytest
-
     from pytest_tagsmoke.reference import ReferenceGateway
 
 CANARY = "sk-header-canary-0123456789"
@@ -105,5 +105,19 @@ def test_bad_pinned_concurrency_is_a_usage_error(demo: pytest.Pytester) -> None:
         [
             "*tox.ini: ini option tagsmoke_concurrency = 'many': expected a whole number*",
             "*override it for this run with --tagsmoke-concurrency N.",
+        ]
+    )
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "many"])
+def test_bad_concurrency_option_is_a_usage_error_not_clamped(
+    demo: pytest.Pytester, value: str
+) -> None:
+    result = demo.runpytest("--tagsmoke", f"--tagsmoke-concurrency={value}")
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(
+        [
+            f"*argument --tagsmoke-concurrency: {value!r}: expected a whole number of requests"
+            " in flight at once, 1 or more"
         ]
     )

@@ -13,13 +13,14 @@ PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlglot import exp
+
+from pytest_tagsmoke.audit.split_threshold import split_threshold
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -42,8 +43,7 @@ class CensusRead(NamedTuple):
 
 def split_from() -> int:
     """The rowid span from which a table is read in two halves."""
-    value = os.environ.get(SPLIT_FROM_VARIABLE, "").strip()
-    return int(value) if value.isdigit() else SPLIT_FROM
+    return split_threshold(SPLIT_FROM_VARIABLE, SPLIT_FROM, "rowids")
 
 
 def connect(path: Path) -> sqlite3.Connection:

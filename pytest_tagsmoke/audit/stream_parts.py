@@ -16,7 +16,6 @@ PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 from __future__ import annotations
 
 import dataclasses
-import os
 import pickle
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pytest_tagsmoke.audit.jsonl_lines import MALFORMED_EXAMPLES, json_object
 from pytest_tagsmoke.audit.source_types import AuditStoreError
+from pytest_tagsmoke.audit.split_threshold import split_threshold
 from pytest_tagsmoke.audit.stream_census import StreamCensus
 
 if TYPE_CHECKING:
@@ -41,8 +41,7 @@ SPLIT_FROM_VARIABLE = "TAGSMOKE_STREAM_SPLIT_FROM"
 
 def split_from() -> int:
     """The size in bytes from which JSONL files are read in two parts."""
-    value = os.environ.get(SPLIT_FROM_VARIABLE, "").strip()
-    return int(value) if value.isdigit() else SPLIT_FROM
+    return split_threshold(SPLIT_FROM_VARIABLE, SPLIT_FROM, "bytes")
 
 
 class ByteRange(NamedTuple):

@@ -10,10 +10,25 @@ PYTEST_DONT_REWRITE: engine code, not tests; pytest leaves its asserts alone.
 
 from __future__ import annotations
 
+import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pytest
+
+
+def requests_in_flight(text: str) -> int:
+    """``--tagsmoke-concurrency``'s value: a whole number ≥ 1 (argparse names the option
+    and stops the run with a usage error otherwise; 0 is not clamped to 1 silently)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected a whole number of requests in flight at once, 1 or more"
+        )
+    return value
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -64,7 +79,7 @@ def add_options(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--tagsmoke-concurrency",
-        type=int,
+        type=requests_in_flight,
         metavar="N",
         default=None,
         help="requests in flight at once when the run sends every scenario first "
