@@ -57,7 +57,7 @@ class TextCleaner:
         return len(self._cleaned) + len(self._withheld)
 
     def _clean_now(self, text: str) -> str:
-        return withhold_amounts(self.redactor.scrub(text))
+        return clean_text(text, self.redactor)
 
     def _remembered(self, known: dict[str, str], text: str, clean: Callable[[str], str]) -> str:
         cleaned = known.get(text)
