@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_tagsmoke.errors import SetupError
+from pytest_tagsmoke.pytest_front.background_batch import BackgroundBatch
 from pytest_tagsmoke.pytest_front.items import SESSION_KEY, ScenarioFile, ScenarioItem, smoke_record
 from pytest_tagsmoke.pytest_front.planned_items import will_not_run
 from pytest_tagsmoke.pytest_front.profile_lookup import run_profile
@@ -57,8 +58,10 @@ class TagsmokeSession:
         # they send serially.
         self.serial = bool(config.getoption("tagsmoke_serial")) or self.is_worker
         self.concurrency = max(1, int(config.getoption("tagsmoke_concurrency")))
-        self._planned: dict[str, Dispatch | SetupError | None] = {}
-        self._plan_error = ""
+        #: Each planned item's position in the batch being sent in the background.
+        self._planned: dict[str, int] = {}
+        self._batch: BackgroundBatch | None = None
+        self._batch_progress: WaitingLine | None = None
         self.tally = RunTally()
         self.dry_run_requests: list[tuple[str, str]] = []
         self._refusals: dict[int, tuple[Scenario, str | None]] = {}
@@ -116,8 +119,9 @@ class TagsmokeSession:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:
-        """Plan and send the batch once, over the final selection (after ``-k``, ``--lf``
-        and deselection), before the first item runs; items only look up their outcome."""
+        """Plan the batch once, over the final selection (after ``-k``, ``--lf`` and
+        deselection), and send it in the background (:class:`BackgroundBatch`); each item
+        waits for its own outcome only, judged while later records are still awaited."""
         # What exists now (modules, the profile, the collected items) lives until the run
         # ends: leave it out of the cyclic garbage collector's passes (the interpreter's own
         # while thousands of results are made, and pytest's full collections at exit).
@@ -144,21 +148,18 @@ class TagsmokeSession:
             runtime = self.runtime()
         except Exception:  # a SetupError, or the endpoint hook's own error
             return  # each item reports it in its setup
-        try:
-            dispatches = runtime.dispatch_all([i.scenario for i in batch], self.concurrency)
-        except Exception as exc:  # a bug, not a verdict: each planned item reports it once
-            self._plan_error = runtime.scrub(f"{type(exc).__name__}: {exc}")[:500]
-            self._planned = {item.nodeid: None for item in batch}
-            return
-        self._planned = {i.nodeid: d for i, d in zip(batch, dispatches, strict=True)}
+        self._planned = {item.nodeid: position for position, item in enumerate(batch)}
+        self._batch = BackgroundBatch(runtime, [i.scenario for i in batch], self.concurrency)
+        self._batch.start()
+        self._batch_progress = self._waiting_line()
 
     def outcome_for(self, item: ScenarioItem) -> Dispatch:
-        """``item``'s sent request and found record: from the batch, or (serial mode, xdist
-        workers, an item outside the plan) sent now, for this item alone."""
-        if item.nodeid in self._planned:
-            dispatch = self._planned.pop(item.nodeid)
-            if dispatch is None:
-                raise SetupError(f"the batch could not be sent: {self._plan_error}")
+        """``item``'s sent request and found record: from the batch (waited for until it is
+        final), or (serial mode, xdist workers, an item outside the plan) sent now, for
+        this item alone."""
+        position = self._planned.pop(item.nodeid, None)
+        if position is not None and self._batch is not None:
+            dispatch = self._batch.outcome(position, self._batch_progress)
             if isinstance(dispatch, SetupError):  # this scenario's request cannot be built
                 raise SetupError(str(dispatch))
             return dispatch
@@ -201,6 +202,8 @@ class TagsmokeSession:
         if self.is_worker:
             return
         interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED
+        if self._batch is not None:  # stopped early (-x, Ctrl-C): nothing more is sent
+            self._batch.stop_and_join()
         runtime = self._runtime
         if runtime is not None:
             why = (

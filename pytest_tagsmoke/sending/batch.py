@@ -31,6 +31,7 @@ from pytest_tagsmoke.policy.tag_policy import (
 )
 from pytest_tagsmoke.safety.redaction import scrub
 from pytest_tagsmoke.sending.dispatch import Dispatch
+from pytest_tagsmoke.sending.finality import Finality
 from pytest_tagsmoke.sending.request import (
     RETRY_STATUSES,
     PreparedRequest,
@@ -43,7 +44,7 @@ from pytest_tagsmoke.sending.request import (
 from pytest_tagsmoke.sending.tls_trust import TrustOnFirstUse
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Sequence
 
     from pytest_tagsmoke.files.profile import Profile
     from pytest_tagsmoke.files.scenario import Scenario
@@ -194,33 +195,46 @@ class Runtime:
     def collect(
         self,
         dispatches: Sequence[Dispatch],
-        found: Mapping[str, LogRecord] | None = None,
+        finality: Finality,
         schedule: ProbeSchedule | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
-        """The finding step: wait for every record not ``found`` while sending, all at once,
-        within ``poll.timeout`` from now (on ``schedule``, the finding while sending's)."""
-        waiting = [d for d in dispatches if d.awaits_record]
+        """The finding step: wait for every record not found while sending, all at once,
+        within ``poll.timeout`` from now (on ``schedule``, the finding while sending's).
+        ``finality`` hears of each record as it is found, and of the rest at the end."""
+        awaiting = [d for d in dispatches if d.awaits_record]
+        waiting = finality.still_waiting(awaiting)
         if not waiting:
             return
-        records = dict(found or {})
-        rest = [d.lookup_id for d in waiting if d.lookup_id and d.lookup_id not in records]
+        rest = [d.lookup_id for d in waiting if d.lookup_id]
+        progress = self._progress_after(len(awaiting) - len(waiting), self._progress(finality))
         try:
-            if rest:
-                progress = self._progress_after(len(records))
-                records.update(
-                    wait_for_records(self.store, rest, self.profile.poll, progress, schedule)
-                )
+            wait_for_records(
+                self.store, rest, self.profile.poll, progress, schedule, finality.found, stop
+            )
         except LogStoreError as exc:
+            problem = self.scrub(str(exc))
+            waiting = finality.still_waiting(waiting)
             for d in waiting:
-                d.setup_problem = self.scrub(str(exc))
+                d.setup_problem = problem
+            finality.final(waiting)
             return
-        for d in waiting:
+        if stop is not None and stop.is_set():
+            return  # not looked up to the end: unverified, never "missing"
+        waiting = finality.still_waiting(waiting)
+        for d in waiting:  # the deadline passed without their records: missing_trace
             d.looked_up = True
-            d.record = records.get(d.lookup_id or "")
+        finality.final(waiting)
 
-    def _progress_after(self, found: int) -> Callable[[PollProgress], None] | None:
-        """The progress callback, counting the ``found`` records found while sending."""
-        tell = self.on_poll_progress
+    def _progress(self, finality: Finality) -> Callable[[PollProgress], None] | None:
+        """Where the wait's progress goes: the batch's own listener, else the runtime's."""
+        return finality.on_progress or self.on_poll_progress
+
+    def _progress_after(
+        self, found: int, tell: Callable[[PollProgress], None] | None
+    ) -> Callable[[PollProgress], None] | None:
+        """The progress callback ``tell``, counting the ``found`` records found while
+        sending."""
         if tell is None or not found:
             return tell
         return lambda p: tell(
@@ -228,16 +242,21 @@ class Runtime:
         )
 
     def _find_while_sending(
-        self, answered: list[Dispatch], sent: threading.Event, schedule: ProbeSchedule
-    ) -> dict[str, LogRecord]:
+        self,
+        answered: list[Dispatch],
+        sent: threading.Event,
+        schedule: ProbeSchedule,
+        finality: Finality,
+    ) -> None:
         """Poll ticks for the requests already answered while the rest are being sent, on
         ``schedule`` (the oldest id alone every ``poll.interval``, a sweep once it is
         found: records come as steadily as requests go out); the wait after sending goes
         on with the same schedule.
 
-        Found ids are final, as in the wait after sending. A store error here is only
-        counted: after ``poll.store_errors`` of them the ticks stop, and the wait after
-        sending (its own budget and deadline) decides what the run reports."""
+        Found ids are final, as in the wait after sending: ``finality`` hears of them
+        after each tick. A store error here is only counted: after ``poll.store_errors``
+        of them the ticks stop, and the wait after sending (its own budget and deadline)
+        decides what the run reports."""
         found: dict[str, LogRecord] = {}
         outstanding: list[str] = []
         seen = errors = 0
@@ -249,8 +268,10 @@ class Runtime:
                 schedule.tick(self.store, outstanding, found)
             except LogStoreError:
                 errors += 1
-            outstanding = [i for i in outstanding if i not in found]
-        return found
+            finally:
+                came = {i: found[i] for i in outstanding if i in found}
+                outstanding = [i for i in outstanding if i not in found]
+                finality.found(came)
 
     def _counts(self) -> dict[str, int] | str | None:
         """Records per bucket: the store's own counts; else the buckets of the records it
@@ -279,7 +300,12 @@ class Runtime:
         return outcome
 
     def dispatch_all(
-        self, scenarios: Sequence[Scenario], concurrency: int
+        self,
+        scenarios: Sequence[Scenario],
+        concurrency: int,
+        on_final: Callable[[int, Dispatch | SetupError], None] | None = None,
+        stop: threading.Event | None = None,
+        on_progress: Callable[[PollProgress], None] | None = None,
     ) -> list[Dispatch | SetupError]:
         """Build every request first (a scenario whose request cannot be built gets its own
         :class:`SetupError`; the others are sent all the same), then send them
@@ -291,6 +317,12 @@ class Runtime:
         found. A scenario's counter check passes when its bucket grew by at least the
         number of scenarios that expect that bucket. Transport and log-store trouble is
         caught into ``setup_problem``: a problem of the run's setup, never a verdict.
+
+        ``on_final`` hears ``(position, outcome)`` the moment an outcome is final
+        (:class:`Finality`), from this call's threads: a front end judges it while the rest
+        are awaited. ``stop`` set: nothing more is sent (what is in flight finishes), the
+        wait ends, the counts are not read again; what was not looked up stays unjudged.
+        ``on_progress`` hears how the wait stands (else the runtime's ``on_poll_progress``).
         """
         outcomes: list[Dispatch | SetupError] = []
         for scenario in scenarios:
@@ -299,16 +331,21 @@ class Runtime:
             except SetupError as exc:
                 outcomes.append(exc)
         dispatches = [o for o in outcomes if isinstance(o, Dispatch)]
+        counted = [d for d in dispatches if d.scenario.expect.untagged_count == "increments"]
+        final = Finality(outcomes, counted, on_final, on_progress)
+        final.planned()
         if not dispatches:
             return outcomes
-        counted = [d for d in dispatches if d.scenario.expect.untagged_count == "increments"]
+        stop = stop or threading.Event()
         before = self._counts() if self.check_counters and counted else None
         answered: list[Dispatch] = []
         all_answered = threading.Event()
 
         def send_and_note(dispatch: Dispatch) -> None:
             try:
-                self.send_one(dispatch)
+                if not stop.is_set():  # stopped: never sent, never in ``sent``
+                    self.send_one(dispatch)
+                    final.answered(dispatch)
             finally:
                 answered.append(dispatch)
                 if len(answered) == len(dispatches):
@@ -318,18 +355,26 @@ class Runtime:
         pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(dispatches))))
         try:
             futures = [pool.submit(send_and_note, d) for d in dispatches]
-            found = (
-                self._find_while_sending(answered, all_answered, schedule)
-                if len(futures) > 1
-                else {}
-            )
+            if len(futures) > 1:
+                self._find_while_sending(answered, all_answered, schedule, final)
             for future in futures:
                 future.result()  # a bug in sending is raised here, as it was in the sender
         finally:
             # Ctrl-C while sending: what is in flight finishes (and is in ``sent``); what
             # was not started yet is never sent.
             pool.shutdown(wait=True, cancel_futures=True)
-        self.collect(dispatches, found, schedule)
+        if not stop.is_set():
+            self.collect(dispatches, final, schedule, stop)
+        if not stop.is_set():
+            self._check_counts(counted, before)
+        final.finish()
+        return outcomes
+
+    def _check_counts(
+        self, counted: Sequence[Dispatch], before: dict[str, int] | str | None
+    ) -> None:
+        """Read the counts again, after every record is found, for the ``counted``
+        scenarios (those whose bucket counter must grow)."""
         after = self._counts() if counted and isinstance(before, dict) else before
         expected = Counter(d.expected.bucket for d in counted)
         for d in counted:
@@ -340,7 +385,6 @@ class Runtime:
                 # expect the same bucket: it must grow by at least that many.
                 d.counts_before, d.counts_after = before, after
                 d.sharing = expected[d.expected.bucket]
-        return outcomes
 
     def close(self) -> None:
         if self._store is not None:
