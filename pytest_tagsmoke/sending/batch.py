@@ -12,7 +12,6 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -20,18 +19,16 @@ import httpx
 import jmespath
 
 from pytest_tagsmoke.errors import SetupError
-from pytest_tagsmoke.logstore import LogRecord, LogStore, LogStoreError
 from pytest_tagsmoke.logstore.mapping import scalar
 from pytest_tagsmoke.logstore.open_store import open_log_store
-from pytest_tagsmoke.logstore.poll import PollProgress, ProbeSchedule, wait_for_records
 from pytest_tagsmoke.policy.tag_policy import (
-    classify,
     expected_classification,
     normalizer,
 )
 from pytest_tagsmoke.safety.redaction import scrub
 from pytest_tagsmoke.sending.dispatch import Dispatch
 from pytest_tagsmoke.sending.finality import Finality
+from pytest_tagsmoke.sending.finding import BatchFinding
 from pytest_tagsmoke.sending.request import (
     RETRY_STATUSES,
     PreparedRequest,
@@ -48,6 +45,8 @@ if TYPE_CHECKING:
 
     from pytest_tagsmoke.files.profile import Profile
     from pytest_tagsmoke.files.scenario import Scenario
+    from pytest_tagsmoke.logstore import LogStore
+    from pytest_tagsmoke.logstore.poll import PollProgress
 
 #: Seconds to open a connection (a closed or filtered port fails fast; the read waits
 #: ``request_timeout``).
@@ -192,106 +191,6 @@ class Runtime:
             return f"{correlation.response_header} header (correlation_id.response_header)"
         return f"{correlation.response_path} field in its body (correlation_id.response_path)"
 
-    def collect(
-        self,
-        dispatches: Sequence[Dispatch],
-        finality: Finality,
-        schedule: ProbeSchedule | None = None,
-        stop: threading.Event | None = None,
-    ) -> None:
-        """The finding step: wait for every record not found while sending, all at once,
-        within ``poll.timeout`` from now (on ``schedule``, the finding while sending's).
-        ``finality`` hears of each record as it is found, and of the rest at the end."""
-        awaiting = [d for d in dispatches if d.awaits_record]
-        waiting = finality.still_waiting(awaiting)
-        if not waiting:
-            return
-        rest = [d.lookup_id for d in waiting if d.lookup_id]
-        progress = self._progress_after(len(awaiting) - len(waiting), self._progress(finality))
-        try:
-            wait_for_records(
-                self.store, rest, self.profile.poll, progress, schedule, finality.found, stop
-            )
-        except LogStoreError as exc:
-            problem = self.scrub(str(exc))
-            waiting = finality.still_waiting(waiting)
-            for d in waiting:
-                d.setup_problem = problem
-            finality.final(waiting)
-            return
-        if stop is not None and stop.is_set():
-            return  # not looked up to the end: unverified, never "missing"
-        waiting = finality.still_waiting(waiting)
-        for d in waiting:  # the deadline passed without their records: missing_trace
-            d.looked_up = True
-        finality.final(waiting)
-
-    def _progress(self, finality: Finality) -> Callable[[PollProgress], None] | None:
-        """Where the wait's progress goes: the batch's own listener, else the runtime's."""
-        return finality.on_progress or self.on_poll_progress
-
-    def _progress_after(
-        self, found: int, tell: Callable[[PollProgress], None] | None
-    ) -> Callable[[PollProgress], None] | None:
-        """The progress callback ``tell``, counting the ``found`` records found while
-        sending."""
-        if tell is None or not found:
-            return tell
-        return lambda p: tell(
-            PollProgress(p.expected + found, p.found + found, p.waited, p.seconds_left)
-        )
-
-    def _find_while_sending(
-        self,
-        answered: list[Dispatch],
-        sent: threading.Event,
-        schedule: ProbeSchedule,
-        finality: Finality,
-    ) -> None:
-        """Poll ticks for the requests already answered while the rest are being sent, on
-        ``schedule`` (the oldest id alone every ``poll.interval``, a sweep once it is
-        found: records come as steadily as requests go out); the wait after sending goes
-        on with the same schedule.
-
-        Found ids are final, as in the wait after sending: ``finality`` hears of them
-        after each tick. A store error here is only counted: after ``poll.store_errors``
-        of them the ticks stop, and the wait after sending (its own budget and deadline)
-        decides what the run reports."""
-        found: dict[str, LogRecord] = {}
-        outstanding: list[str] = []
-        seen = errors = 0
-        while not sent.wait(schedule.next_wait()) and errors < self.profile.poll.store_errors:
-            new = answered[seen:]  # one atomic copy: senders append as they go
-            seen += len(new)
-            outstanding += [d.lookup_id for d in new if d.lookup_id and d.awaits_record]
-            try:
-                schedule.tick(self.store, outstanding, found)
-            except LogStoreError:
-                errors += 1
-            finally:
-                came = {i: found[i] for i in outstanding if i in found}
-                outstanding = [i for i in outstanding if i not in found]
-                finality.found(came)
-
-    def _counts(self) -> dict[str, int] | str | None:
-        """Records per bucket: the store's own counts; else the buckets of the records it
-        can list (the record's bucket field, else the policy's derived bucket); else None
-        (not checked). The problem's text when they cannot be read."""
-        try:
-            counts = self.store.bucket_counts()
-            if counts is not None:
-                return counts
-            listed = self.store.list_records()
-        except LogStoreError as exc:
-            return self.scrub(str(exc))
-        if listed is None:
-            return None
-        policy = self.profile.policy
-        tally: Counter[str] = Counter()
-        for record in listed:
-            tally[record.get("bucket") or classify(record.values, policy).bucket] += record.count
-        return dict(tally)
-
     def dispatch(self, scenario: Scenario) -> Dispatch:
         """Serial mode: send one scenario and wait for its record."""
         outcome = self.dispatch_all([scenario], concurrency=1)[0]
@@ -332,12 +231,13 @@ class Runtime:
                 outcomes.append(exc)
         dispatches = [o for o in outcomes if isinstance(o, Dispatch)]
         counted = [d for d in dispatches if d.scenario.expect.untagged_count == "increments"]
-        final = Finality(outcomes, counted, on_final, on_progress)
+        final = Finality(outcomes, counted, on_final)
         final.planned()
         if not dispatches:
             return outcomes
         stop = stop or threading.Event()
-        before = self._counts() if self.check_counters and counted else None
+        finding = BatchFinding(self.profile, lambda: self.store, self.scrub, final, stop)
+        before = finding.counts() if self.check_counters and counted else None
         answered: list[Dispatch] = []
         all_answered = threading.Event()
 
@@ -351,12 +251,11 @@ class Runtime:
                 if len(answered) == len(dispatches):
                     all_answered.set()
 
-        schedule = ProbeSchedule(self.profile.poll)
         pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(dispatches))))
         try:
             futures = [pool.submit(send_and_note, d) for d in dispatches]
             if len(futures) > 1:
-                self._find_while_sending(answered, all_answered, schedule, final)
+                finding.while_sending(answered, all_answered)
             for future in futures:
                 future.result()  # a bug in sending is raised here, as it was in the sender
         finally:
@@ -364,27 +263,11 @@ class Runtime:
             # was not started yet is never sent.
             pool.shutdown(wait=True, cancel_futures=True)
         if not stop.is_set():
-            self.collect(dispatches, final, schedule, stop)
+            finding.wait(dispatches, on_progress or self.on_poll_progress)
         if not stop.is_set():
-            self._check_counts(counted, before)
+            finding.check_counts(counted, before)
         final.finish()
         return outcomes
-
-    def _check_counts(
-        self, counted: Sequence[Dispatch], before: dict[str, int] | str | None
-    ) -> None:
-        """Read the counts again, after every record is found, for the ``counted``
-        scenarios (those whose bucket counter must grow)."""
-        after = self._counts() if counted and isinstance(before, dict) else before
-        expected = Counter(d.expected.bucket for d in counted)
-        for d in counted:
-            if isinstance(after, str):
-                d.setup_problem = d.setup_problem or after
-            elif isinstance(before, dict) and isinstance(after, dict):
-                # Counted between the same two reads as the run's other scenarios that
-                # expect the same bucket: it must grow by at least that many.
-                d.counts_before, d.counts_after = before, after
-                d.sharing = expected[d.expected.bucket]
 
     def close(self) -> None:
         if self._store is not None:

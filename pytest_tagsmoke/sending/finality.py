@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from pytest_tagsmoke.logstore import LogRecord
-    from pytest_tagsmoke.logstore.poll import PollProgress
     from pytest_tagsmoke.sending.dispatch import Dispatch
 
 
@@ -37,12 +36,9 @@ class Finality:
         outcomes: Sequence[Dispatch | SetupError],
         counted: Iterable[Dispatch],
         on_final: Callable[[int, Dispatch | SetupError], None] | None,
-        on_progress: Callable[[PollProgress], None] | None = None,
     ) -> None:
         self._outcomes = outcomes
         self._on_final = on_final
-        #: Where the wait's progress goes (None: the runtime's own listener).
-        self.on_progress = on_progress
         self._position = {id(o): i for i, o in enumerate(outcomes)}
         #: Counter-checked dispatches: final only once the counts are read (:meth:`finish`).
         self._held = {id(d) for d in counted}
