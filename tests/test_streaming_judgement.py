@@ -12,13 +12,12 @@ import json
 import re
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.helpers import REPO, read_records
+from tests.helpers import REPO, JsonHandler, read_records, serving
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -28,11 +27,10 @@ ONE_AT_A_TIME = ("--tagsmoke-concurrency=1",)
 TAGS = {"owner": "team-search", "environment": "staging", "use_case": "semantic-search"}
 
 
-class _Gateway(BaseHTTPRequestHandler):
+class _Gateway(JsonHandler):
     """Answers chat requests; shows a record once ``released`` (the first one at once,
     ``lagged`` ones ``lag`` seconds after the release); notes every step in ``events``."""
 
-    protocol_version = "HTTP/1.1"
     events: list[tuple[str, str]]  # ("post" | "found" | "counts" | "reported", id), in order
     records: dict[str, dict[str, Any]]
     posted: list[str]
@@ -42,17 +40,6 @@ class _Gateway(BaseHTTPRequestHandler):
     post_delay: float
     drop_owner_of_first: bool
     lock: threading.Lock
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""
-
-    def _answer(self, status: int, document: Any) -> None:
-        data = json.dumps(document).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("content-length") or 0))
@@ -125,15 +112,8 @@ def gateway() -> Iterator[tuple[str, type[_Gateway]]]:
             "lock": threading.Lock(),
         },
     )
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", handler
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(handler) as url:
+        yield url, handler
 
 
 def _project(
