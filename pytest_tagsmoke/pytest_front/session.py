@@ -23,18 +23,17 @@ from pytest_tagsmoke.pytest_front.background_batch import BackgroundBatch
 from pytest_tagsmoke.pytest_front.items import SESSION_KEY, ScenarioFile, ScenarioItem, smoke_record
 from pytest_tagsmoke.pytest_front.planned_items import will_not_run
 from pytest_tagsmoke.pytest_front.profile_lookup import run_profile
+from pytest_tagsmoke.pytest_front.refusals import ProductionRefusals
 from pytest_tagsmoke.pytest_front.reporting import RunTally, WaitingLine, write_terminal_summary
 from pytest_tagsmoke.records.smoke_record import SmokeRecord
 from pytest_tagsmoke.reports.artifacts import RunArtifacts, new_run_id
 from pytest_tagsmoke.sending.batch import Runtime
-from pytest_tagsmoke.sending.production import environment_refusal, host_refusal
 
 if TYPE_CHECKING:
     from collections.abc import Generator
 
     from pytest_tagsmoke.files.profile import Profile
     from pytest_tagsmoke.files.scenario import Scenario
-    from pytest_tagsmoke.files.scenario_model import RequestSpec
     from pytest_tagsmoke.sending.dispatch import Dispatch
 
 __all__ = ["SESSION_KEY", "TagsmokeSession"]
@@ -62,10 +61,11 @@ class TagsmokeSession:
         self._planned: dict[str, int] = {}
         self._batch: BackgroundBatch | None = None
         self._batch_progress: WaitingLine | None = None
+        #: Dispatches handed to items not torn down yet (released at their teardown).
+        self._handed: dict[str, Dispatch] = {}
         self.tally = RunTally()
         self.dry_run_requests: list[tuple[str, str]] = []
-        self._refusals: dict[int, tuple[Scenario, str | None]] = {}
-        self._request_refusals: dict[tuple[object, ...], tuple[RequestSpec, str | None]] = {}
+        self._refusals = ProductionRefusals(profile, self.allow_production)
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> TagsmokeSession:
@@ -159,11 +159,14 @@ class TagsmokeSession:
         this item alone."""
         position = self._planned.pop(item.nodeid, None)
         if position is not None and self._batch is not None:
-            dispatch = self._batch.outcome(position, self._batch_progress)
-            if isinstance(dispatch, SetupError):  # this scenario's request cannot be built
-                raise SetupError(str(dispatch))
-            return dispatch
-        return self.runtime().dispatch(item.scenario)
+            outcome = self._batch.outcome(position, self._batch_progress)
+            if isinstance(outcome, SetupError):  # this scenario's request cannot be built
+                raise SetupError(str(outcome))
+            dispatch = outcome
+        else:
+            dispatch = self.runtime().dispatch(item.scenario)
+        self._handed[item.nodeid] = dispatch
+        return dispatch
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
@@ -180,6 +183,8 @@ class TagsmokeSession:
                 item.smoke, item.smoke_sent = None, True
             if item.dry_run_text is not None and call.when == "call":
                 report.tagsmoke_dry_run = item.dry_run_text  # type: ignore[attr-defined]
+            if call.when == "teardown" and item.nodeid in self._handed:
+                self._handed.pop(item.nodeid).release()  # judged, its record made
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -238,41 +243,9 @@ class TagsmokeSession:
         self.artifacts.close()
 
     # -- production safety ---------------------------------------------------------------
-    def _production_host(self, endpoint: str) -> str | None:
-        """Why ``endpoint`` is refused (a production host), or None."""
-        return (
-            None if self.allow_production else host_refusal(endpoint, self.profile.production_hosts)
-        )
-
     def production_refusal(self, scenario: Scenario) -> str | None:
-        """Why ``scenario`` is refused (it carries environment=production), or None; worked
-        out once per scenario (the batch plan and the item's setup both ask)."""
-        if self.allow_production:
-            return None
-        known = self._refusals.get(id(scenario))
-        if known is None or known[0] is not scenario:
-            known = self._refusals[id(scenario)] = (scenario, self._environment_refusal(scenario))
-        return known[1]
-
-    def _environment_refusal(self, scenario: Scenario) -> str | None:
-        """:func:`environment_refusal`, worked out once for the runs of an expanded scenario
-        that send the same request: the same request spec (shared by the runs), tags,
-        attach, request class and credential (everything the check builds the request
-        from)."""
-        key = (
-            id(scenario.request),
-            tuple(scenario.tags.items()),
-            repr(scenario.attach),
-            scenario.request_class,
-            scenario.credential,
-        )
-        known = self._request_refusals.get(key)
-        if known is None or known[0] is not scenario.request:
-            known = self._request_refusals[key] = (
-                scenario.request,
-                environment_refusal(scenario, self.profile),
-            )
-        return known[1]
+        """Why ``scenario`` is refused (it carries environment=production), or None."""
+        return self._refusals.scenario(scenario)
 
     def _waiting_line(self) -> WaitingLine | None:
         """The progress line while records are awaited; none under ``-q`` or without a
@@ -292,7 +265,7 @@ class TagsmokeSession:
                 or self.profile.endpoint
                 or self.config.hook.pytest_tagsmoke_endpoint(config=self.config)
             )
-            refusal = self._production_host(endpoint) if endpoint else None
+            refusal = self._refusals.host(endpoint) if endpoint else None
             if endpoint and refusal is None:
                 self._runtime = Runtime(self.profile.with_endpoint(endpoint), self.concurrency)
                 # Workers run side by side: another's untagged request can make a bucket
