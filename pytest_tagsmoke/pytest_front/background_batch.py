@@ -44,6 +44,9 @@ class BackgroundBatch:
         self._error: str | None = None
         self._ended = False
         self._progress: PollProgress | None = None
+        #: The position the main thread waits for: only its announcement wakes it (a
+        #: wake-up per announcement would take the GIL from the senders N times).
+        self._awaited: int | None = None
         #: Set when the run stops: nothing more is sent, the polling ends.
         self.stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tagsmoke-batch", daemon=True)
@@ -72,7 +75,8 @@ class BackgroundBatch:
     def _announce(self, position: int, outcome: Dispatch | SetupError) -> None:
         with self._changed:
             self._final[position] = outcome
-            self._changed.notify_all()
+            if position == self._awaited:
+                self._changed.notify_all()
 
     def _note_progress(self, progress: PollProgress) -> None:
         # Only noted: the terminal is written by the main thread (see :meth:`outcome`).
@@ -88,7 +92,9 @@ class BackgroundBatch:
             with self._changed:
                 outcome = self._final.pop(position, None)
                 if outcome is None and not self._ended:
+                    self._awaited = position
                     self._changed.wait(WAIT_STEP)
+                    self._awaited = None
                     outcome = self._final.pop(position, None)
                 progress, self._progress = self._progress, None
                 error, ended = self._error, self._ended
