@@ -1,7 +1,8 @@
 """pytest glue: the plugin object registered when ``--tagsmoke`` is given.
 
-It finds the profile and the scenario files, plans and sends the batch once (over the final
-selection), hands each item its outcome, tallies what pytest saw and writes the artifacts.
+It finds the profile and the scenario files, plans the batch once (over the final
+selection) and sends it in the background (:mod:`pytest_tagsmoke.pytest_front.background_batch`),
+hands each item its outcome once final, tallies what pytest saw and writes the artifacts.
 Collector and items: :mod:`pytest_tagsmoke.pytest_front.items`; the terminal section:
 :mod:`pytest_tagsmoke.pytest_front.reporting`; the sending and finding:
 :mod:`pytest_tagsmoke.sending.batch`.

@@ -259,8 +259,8 @@ class Runtime:
             for future in futures:
                 future.result()  # a bug in sending is raised here, as it was in the sender
         finally:
-            # Ctrl-C while sending: what is in flight finishes (and is in ``sent``); what
-            # was not started yet is never sent.
+            # Stopped (``stop``, Ctrl-C in a caller's thread) or a bug while sending: what is
+            # in flight finishes (and is in ``sent``); what was not started is never sent.
             pool.shutdown(wait=True, cancel_futures=True)
         if not stop.is_set():
             finding.wait(dispatches, on_progress or self.on_poll_progress)
