@@ -157,7 +157,9 @@ class Run:
     requests: int
     output: str
     #: start -> first request, first -> last request, last request -> last record found,
-    #: last record found -> exit (seconds; the stdlib gateway's runs only).
+    #: last record found -> exit (seconds; the stdlib gateway's runs only). pytest-tagsmoke
+    #: judges each item as its record comes, so its last phase is the items whose records
+    #: came last, the run's artifacts and pytest's end, not the judging of every item.
     phases: tuple[float, float, float, float] | None = None
     #: The stdlib gateway's log reads (GETs): one per id per ask; N is the least.
     reads: int = 0
@@ -461,8 +463,9 @@ def main() -> None:
         "--phases",
         action="store_true",
         help="also print where each stdlib-gateway cell's wall time went (medians): start-up "
-        "to the first request, sending, the last request to the last record found, the "
-        "rest to exit",
+        "to the first request, sending, the last request to the last record found, and "
+        "from the last record to exit (pytest-tagsmoke judges items as their records come: "
+        "what is left then is the last items, the artifacts and pytest's end)",
     )
     parser.add_argument(
         "--install",
@@ -528,7 +531,8 @@ def main() -> None:
                     reads = statistics.median(r.reads for r in cell)
                     print(
                         f"|   phases: start-up {start:.2f} s, sending {send:.2f} s, last request "
-                        f"to last record {find:.2f} s (lag {lag:g}), then to exit {end:.2f} s; "
+                        f"to last record {find:.2f} s (lag {lag:g}), last record to exit "
+                        f"{end:.2f} s; "
                         f"log reads {reads:.0f} |",
                         flush=True,
                     )

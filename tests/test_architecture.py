@@ -89,6 +89,7 @@ STAGES: dict[int, tuple[str, ...]] = {
     # drivers: the engine's run, the pytest glue, front ends
     7: (
         "sending.batch",
+        "sending.finding",
         "plugin",
         "cli",
         "audit",

@@ -11,11 +11,12 @@ import json
 import re
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from tests.helpers import JsonHandler, serving
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -24,22 +25,10 @@ REPO = Path(__file__).resolve().parents[1]
 TAGS = {"owner": "team-search", "environment": "staging", "use_case": "semantic-search"}
 
 
-class _Gateway(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Gateway(JsonHandler):
     events: list[tuple[str, str]]  # ("post" | "found", correlation id), in order
     records: dict[str, dict[str, Any]]
     lock: threading.Lock
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""
-
-    def _answer(self, status: int, document: Any) -> None:
-        data = json.dumps(document).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("content-length") or 0))
@@ -69,15 +58,8 @@ class _Gateway(BaseHTTPRequestHandler):
 @pytest.fixture
 def slow_gateway() -> Iterator[tuple[str, type[_Gateway]]]:
     handler = type("Handler", (_Gateway,), {"events": [], "records": {}, "lock": threading.Lock()})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", handler
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(handler) as url:
+        yield url, handler
 
 
 def test_records_are_found_while_the_rest_are_sent(

@@ -48,7 +48,7 @@ def test_header_names_the_preset_and_the_endpoint_hook(pytester: pytest.Pytester
             "tagsmoke endpoint: from the pytest_tagsmoke_endpoint hook, when the first "
             "scenario runs",
             "tagsmoke log store: http",
-            "tagsmoke mode: send all first, then verify (16 in flight)",
+            "tagsmoke mode: send all, verify each as its record comes (16 in flight)",
         ]
     )
 
@@ -83,7 +83,7 @@ def test_settings_pinned_as_docs_ci_shows(
     result.stdout.fnmatch_lines(
         [
             "tagsmoke profile: gateway/tagsmoke.yaml",
-            "tagsmoke mode: send all first, then verify (8 in flight)",
+            "tagsmoke mode: send all, verify each as its record comes (8 in flight)",
         ]
     )
     assert list(pytester.path.glob("reports/tagsmoke/*/records.jsonl"))
@@ -94,7 +94,9 @@ def test_settings_pinned_as_docs_ci_shows(
     overridden.assert_outcomes(passed=6)
     overridden.stdout.fnmatch_lines(["tagsmoke mode: serial: one scenario sent and verified*"])
     concurrency = pytester.runpytest("--tagsmoke", endpoint, "--tagsmoke-concurrency=2")
-    concurrency.stdout.fnmatch_lines(["tagsmoke mode: send all first, then verify (2 in flight)"])
+    concurrency.stdout.fnmatch_lines(
+        ["tagsmoke mode: send all, verify each as its record comes (2 in flight)"]
+    )
 
 
 def test_bad_pinned_concurrency_is_a_usage_error(demo: pytest.Pytester) -> None:

@@ -16,7 +16,8 @@ from tenacity.stop import stop_base
 from pytest_tagsmoke.logstore import LogRecord, LogStore, LogStoreError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    import threading
+    from collections.abc import Callable, Mapping, Sequence
 
     from pytest_tagsmoke.files.profile import PollConfig
 
@@ -130,8 +131,11 @@ def wait_for_records(
     poll: PollConfig,
     on_progress: Callable[[PollProgress], None] | None = None,
     schedule: ProbeSchedule | None = None,
+    on_found: Callable[[Mapping[str, LogRecord]], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> dict[str, LogRecord]:
-    """Poll until every id's record appears or ``poll.timeout`` passes.
+    """Poll until every id's record appears or ``poll.timeout`` passes (or ``stop`` is set:
+    then what was found so far, without the deadline's last ask).
 
     Each tick asks the store what :class:`ProbeSchedule` says (``schedule``: the one the
     finding while sending used, else a new one): the oldest outstanding id alone, a sweep
@@ -141,7 +145,8 @@ def wait_for_records(
     ``poll.store_errors`` times in all, then :class:`LogStoreError` is raised (a setup
     problem, not a tagging verdict), as it is when the last tick before the deadline
     failed. ``on_progress`` hears after every tick how many records are found and how
-    long is left.
+    long is left; ``on_found`` hears each tick's new records at once (their verdicts can
+    be given while the rest are awaited).
     """
     found: dict[str, LogRecord] = {}  # an id still absent at the deadline: missing_trace
     outstanding = list(dict.fromkeys(lookup_ids))
@@ -155,28 +160,38 @@ def wait_for_records(
         try:
             schedule.tick(store, outstanding, found)  # a LogStoreError: tenacity counts it
         finally:
+            new = {i: found[i] for i in outstanding if i in found}
             outstanding[:] = [i for i in outstanding if i not in found]
+            if new and on_found is not None:
+                on_found(new)
         if on_progress is not None:
             waited = time.monotonic() - started
             on_progress(PollProgress(expected, len(found), waited, max(0.0, poll.timeout - waited)))
         return len(outstanding)
 
     store_errors = _StoreErrorBudget(poll.store_errors)
+    stops: list[stop_base] = [tenacity.stop_after_delay(poll.timeout), store_errors]
+    if stop is not None:
+        stops.append(tenacity.stop_when_event_set(stop))
     retrying = tenacity.Retrying(
-        stop=tenacity.stop_any(tenacity.stop_after_delay(poll.timeout), store_errors),
+        stop=tenacity.stop_any(*stops),
         wait=lambda retry_state: schedule.next_wait(),
         retry=tenacity.retry_if_result(lambda left: left > 0)
         | tenacity.retry_if_exception_type(LogStoreError),
         # Stopped: the last tick's error is raised, else its count of ids outstanding.
         retry_error_callback=_last_outcome,
-        sleep=_sleep,
+        # A stop wakes the wait at once (time.sleep would sit out the interval).
+        sleep=_sleep if stop is None else lambda seconds: _sleep_unless(stop, seconds),
     )
-    if retrying(tick):
+    if retrying(tick) and not (stop is not None and stop.is_set()):
         if store_errors.spent:
             raise LogStoreError("the log store failed too often")
         # The deadline: every id still outstanding is asked once more, whatever a tick
         # skipped, so that no verdict says "missing" of a record that was not looked for.
-        found.update(store.fetch_many(outstanding))
+        last = store.fetch_many(outstanding)
+        found.update(last)
+        if last and on_found is not None:
+            on_found(last)
     return found
 
 
@@ -201,6 +216,10 @@ class _StoreErrorBudget(stop_base):
 def _last_outcome(retry_state: Any) -> Any:
     """The last tick's result, or its error raised (tenacity's ``retry_error_callback``)."""
     return retry_state.outcome.result()
+
+
+def _sleep_unless(stop: threading.Event, seconds: float) -> None:
+    stop.wait(seconds)
 
 
 def _sleep(seconds: float) -> None:

@@ -53,7 +53,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     elif config.getoption("tagsmoke_serial"):
         mode = "serial: one scenario sent and verified at a time"
     else:
-        mode = f"send all first, then verify ({config.getoption('tagsmoke_concurrency')} in flight)"
+        in_flight = config.getoption("tagsmoke_concurrency")
+        mode = f"send all, verify each as its record comes ({in_flight} in flight)"
     return [
         f"tagsmoke profile: {_relative(profile.path, config.rootpath)}{preset}",
         f"tagsmoke endpoint: {where}",

@@ -1,7 +1,8 @@
 """pytest glue: the plugin object registered when ``--tagsmoke`` is given.
 
-It finds the profile and the scenario files, plans and sends the batch once (over the final
-selection), hands each item its outcome, tallies what pytest saw and writes the artifacts.
+It finds the profile and the scenario files, plans the batch once (over the final
+selection) and sends it in the background (:mod:`pytest_tagsmoke.pytest_front.background_batch`),
+hands each item its outcome once final, tallies what pytest saw and writes the artifacts.
 Collector and items: :mod:`pytest_tagsmoke.pytest_front.items`; the terminal section:
 :mod:`pytest_tagsmoke.pytest_front.reporting`; the sending and finding:
 :mod:`pytest_tagsmoke.sending.batch`.
@@ -19,21 +20,21 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_tagsmoke.errors import SetupError
+from pytest_tagsmoke.pytest_front.background_batch import BackgroundBatch
 from pytest_tagsmoke.pytest_front.items import SESSION_KEY, ScenarioFile, ScenarioItem, smoke_record
 from pytest_tagsmoke.pytest_front.planned_items import will_not_run
 from pytest_tagsmoke.pytest_front.profile_lookup import run_profile
+from pytest_tagsmoke.pytest_front.refusals import ProductionRefusals
 from pytest_tagsmoke.pytest_front.reporting import RunTally, WaitingLine, write_terminal_summary
 from pytest_tagsmoke.records.smoke_record import SmokeRecord
 from pytest_tagsmoke.reports.artifacts import RunArtifacts, new_run_id
 from pytest_tagsmoke.sending.batch import Runtime
-from pytest_tagsmoke.sending.production import environment_refusal, host_refusal
 
 if TYPE_CHECKING:
     from collections.abc import Generator
 
     from pytest_tagsmoke.files.profile import Profile
     from pytest_tagsmoke.files.scenario import Scenario
-    from pytest_tagsmoke.files.scenario_model import RequestSpec
     from pytest_tagsmoke.sending.dispatch import Dispatch
 
 __all__ = ["SESSION_KEY", "TagsmokeSession"]
@@ -57,12 +58,15 @@ class TagsmokeSession:
         # they send serially.
         self.serial = bool(config.getoption("tagsmoke_serial")) or self.is_worker
         self.concurrency = max(1, int(config.getoption("tagsmoke_concurrency")))
-        self._planned: dict[str, Dispatch | SetupError | None] = {}
-        self._plan_error = ""
+        #: Each planned item's position in the batch being sent in the background.
+        self._planned: dict[str, int] = {}
+        self._batch: BackgroundBatch | None = None
+        self._batch_progress: WaitingLine | None = None
+        #: Dispatches handed to items not torn down yet (released at their teardown).
+        self._handed: dict[str, Dispatch] = {}
         self.tally = RunTally()
         self.dry_run_requests: list[tuple[str, str]] = []
-        self._refusals: dict[int, tuple[Scenario, str | None]] = {}
-        self._request_refusals: dict[tuple[object, ...], tuple[RequestSpec, str | None]] = {}
+        self._refusals = ProductionRefusals(profile, self.allow_production)
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> TagsmokeSession:
@@ -116,8 +120,9 @@ class TagsmokeSession:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:
-        """Plan and send the batch once, over the final selection (after ``-k``, ``--lf``
-        and deselection), before the first item runs; items only look up their outcome."""
+        """Plan the batch once, over the final selection (after ``-k``, ``--lf`` and
+        deselection), and send it in the background (:class:`BackgroundBatch`); each item
+        waits for its own outcome only, judged while later records are still awaited."""
         # What exists now (modules, the profile, the collected items) lives until the run
         # ends: leave it out of the cyclic garbage collector's passes (the interpreter's own
         # while thousands of results are made, and pytest's full collections at exit).
@@ -144,25 +149,25 @@ class TagsmokeSession:
             runtime = self.runtime()
         except Exception:  # a SetupError, or the endpoint hook's own error
             return  # each item reports it in its setup
-        try:
-            dispatches = runtime.dispatch_all([i.scenario for i in batch], self.concurrency)
-        except Exception as exc:  # a bug, not a verdict: each planned item reports it once
-            self._plan_error = runtime.scrub(f"{type(exc).__name__}: {exc}")[:500]
-            self._planned = {item.nodeid: None for item in batch}
-            return
-        self._planned = {i.nodeid: d for i, d in zip(batch, dispatches, strict=True)}
+        self._planned = {item.nodeid: position for position, item in enumerate(batch)}
+        self._batch = BackgroundBatch(runtime, [i.scenario for i in batch], self.concurrency)
+        self._batch.start()
+        self._batch_progress = self._waiting_line()
 
     def outcome_for(self, item: ScenarioItem) -> Dispatch:
-        """``item``'s sent request and found record: from the batch, or (serial mode, xdist
-        workers, an item outside the plan) sent now, for this item alone."""
-        if item.nodeid in self._planned:
-            dispatch = self._planned.pop(item.nodeid)
-            if dispatch is None:
-                raise SetupError(f"the batch could not be sent: {self._plan_error}")
-            if isinstance(dispatch, SetupError):  # this scenario's request cannot be built
-                raise SetupError(str(dispatch))
-            return dispatch
-        return self.runtime().dispatch(item.scenario)
+        """``item``'s sent request and found record: from the batch (waited for until it is
+        final), or (serial mode, xdist workers, an item outside the plan) sent now, for
+        this item alone."""
+        position = self._planned.pop(item.nodeid, None)
+        if position is not None and self._batch is not None:
+            outcome = self._batch.outcome(position, self._batch_progress)
+            if isinstance(outcome, SetupError):  # this scenario's request cannot be built
+                raise SetupError(str(outcome))
+            dispatch = outcome
+        else:
+            dispatch = self.runtime().dispatch(item.scenario)
+        self._handed[item.nodeid] = dispatch
+        return dispatch
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
@@ -179,6 +184,8 @@ class TagsmokeSession:
                 item.smoke, item.smoke_sent = None, True
             if item.dry_run_text is not None and call.when == "call":
                 report.tagsmoke_dry_run = item.dry_run_text  # type: ignore[attr-defined]
+            if call.when == "teardown" and item.nodeid in self._handed:
+                self._handed.pop(item.nodeid).release()  # judged, its record made
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -201,6 +208,8 @@ class TagsmokeSession:
         if self.is_worker:
             return
         interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED
+        if self._batch is not None:  # stopped early (-x, Ctrl-C): nothing more is sent
+            self._batch.stop_and_join()
         runtime = self._runtime
         if runtime is not None:
             why = (
@@ -235,41 +244,9 @@ class TagsmokeSession:
         self.artifacts.close()
 
     # -- production safety ---------------------------------------------------------------
-    def _production_host(self, endpoint: str) -> str | None:
-        """Why ``endpoint`` is refused (a production host), or None."""
-        return (
-            None if self.allow_production else host_refusal(endpoint, self.profile.production_hosts)
-        )
-
     def production_refusal(self, scenario: Scenario) -> str | None:
-        """Why ``scenario`` is refused (it carries environment=production), or None; worked
-        out once per scenario (the batch plan and the item's setup both ask)."""
-        if self.allow_production:
-            return None
-        known = self._refusals.get(id(scenario))
-        if known is None or known[0] is not scenario:
-            known = self._refusals[id(scenario)] = (scenario, self._environment_refusal(scenario))
-        return known[1]
-
-    def _environment_refusal(self, scenario: Scenario) -> str | None:
-        """:func:`environment_refusal`, worked out once for the runs of an expanded scenario
-        that send the same request: the same request spec (shared by the runs), tags,
-        attach, request class and credential (everything the check builds the request
-        from)."""
-        key = (
-            id(scenario.request),
-            tuple(scenario.tags.items()),
-            repr(scenario.attach),
-            scenario.request_class,
-            scenario.credential,
-        )
-        known = self._request_refusals.get(key)
-        if known is None or known[0] is not scenario.request:
-            known = self._request_refusals[key] = (
-                scenario.request,
-                environment_refusal(scenario, self.profile),
-            )
-        return known[1]
+        """Why ``scenario`` is refused (it carries environment=production), or None."""
+        return self._refusals.scenario(scenario)
 
     def _waiting_line(self) -> WaitingLine | None:
         """The progress line while records are awaited; none under ``-q`` or without a
@@ -289,7 +266,7 @@ class TagsmokeSession:
                 or self.profile.endpoint
                 or self.config.hook.pytest_tagsmoke_endpoint(config=self.config)
             )
-            refusal = self._production_host(endpoint) if endpoint else None
+            refusal = self._refusals.host(endpoint) if endpoint else None
             if endpoint and refusal is None:
                 self._runtime = Runtime(self.profile.with_endpoint(endpoint), self.concurrency)
                 # Workers run side by side: another's untagged request can make a bucket

@@ -12,7 +12,6 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -20,17 +19,16 @@ import httpx
 import jmespath
 
 from pytest_tagsmoke.errors import SetupError
-from pytest_tagsmoke.logstore import LogRecord, LogStore, LogStoreError
 from pytest_tagsmoke.logstore.mapping import scalar
 from pytest_tagsmoke.logstore.open_store import open_log_store
-from pytest_tagsmoke.logstore.poll import PollProgress, ProbeSchedule, wait_for_records
 from pytest_tagsmoke.policy.tag_policy import (
-    classify,
     expected_classification,
     normalizer,
 )
 from pytest_tagsmoke.safety.redaction import scrub
 from pytest_tagsmoke.sending.dispatch import Dispatch
+from pytest_tagsmoke.sending.finality import Finality
+from pytest_tagsmoke.sending.finding import BatchFinding
 from pytest_tagsmoke.sending.request import (
     RETRY_STATUSES,
     PreparedRequest,
@@ -43,10 +41,12 @@ from pytest_tagsmoke.sending.request import (
 from pytest_tagsmoke.sending.tls_trust import TrustOnFirstUse
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Sequence
 
     from pytest_tagsmoke.files.profile import Profile
     from pytest_tagsmoke.files.scenario import Scenario
+    from pytest_tagsmoke.logstore import LogStore
+    from pytest_tagsmoke.logstore.poll import PollProgress
 
 #: Seconds to open a connection (a closed or filtered port fails fast; the read waits
 #: ``request_timeout``).
@@ -191,86 +191,6 @@ class Runtime:
             return f"{correlation.response_header} header (correlation_id.response_header)"
         return f"{correlation.response_path} field in its body (correlation_id.response_path)"
 
-    def collect(
-        self,
-        dispatches: Sequence[Dispatch],
-        found: Mapping[str, LogRecord] | None = None,
-        schedule: ProbeSchedule | None = None,
-    ) -> None:
-        """The finding step: wait for every record not ``found`` while sending, all at once,
-        within ``poll.timeout`` from now (on ``schedule``, the finding while sending's)."""
-        waiting = [d for d in dispatches if d.awaits_record]
-        if not waiting:
-            return
-        records = dict(found or {})
-        rest = [d.lookup_id for d in waiting if d.lookup_id and d.lookup_id not in records]
-        try:
-            if rest:
-                progress = self._progress_after(len(records))
-                records.update(
-                    wait_for_records(self.store, rest, self.profile.poll, progress, schedule)
-                )
-        except LogStoreError as exc:
-            for d in waiting:
-                d.setup_problem = self.scrub(str(exc))
-            return
-        for d in waiting:
-            d.looked_up = True
-            d.record = records.get(d.lookup_id or "")
-
-    def _progress_after(self, found: int) -> Callable[[PollProgress], None] | None:
-        """The progress callback, counting the ``found`` records found while sending."""
-        tell = self.on_poll_progress
-        if tell is None or not found:
-            return tell
-        return lambda p: tell(
-            PollProgress(p.expected + found, p.found + found, p.waited, p.seconds_left)
-        )
-
-    def _find_while_sending(
-        self, answered: list[Dispatch], sent: threading.Event, schedule: ProbeSchedule
-    ) -> dict[str, LogRecord]:
-        """Poll ticks for the requests already answered while the rest are being sent, on
-        ``schedule`` (the oldest id alone every ``poll.interval``, a sweep once it is
-        found: records come as steadily as requests go out); the wait after sending goes
-        on with the same schedule.
-
-        Found ids are final, as in the wait after sending. A store error here is only
-        counted: after ``poll.store_errors`` of them the ticks stop, and the wait after
-        sending (its own budget and deadline) decides what the run reports."""
-        found: dict[str, LogRecord] = {}
-        outstanding: list[str] = []
-        seen = errors = 0
-        while not sent.wait(schedule.next_wait()) and errors < self.profile.poll.store_errors:
-            new = answered[seen:]  # one atomic copy: senders append as they go
-            seen += len(new)
-            outstanding += [d.lookup_id for d in new if d.lookup_id and d.awaits_record]
-            try:
-                schedule.tick(self.store, outstanding, found)
-            except LogStoreError:
-                errors += 1
-            outstanding = [i for i in outstanding if i not in found]
-        return found
-
-    def _counts(self) -> dict[str, int] | str | None:
-        """Records per bucket: the store's own counts; else the buckets of the records it
-        can list (the record's bucket field, else the policy's derived bucket); else None
-        (not checked). The problem's text when they cannot be read."""
-        try:
-            counts = self.store.bucket_counts()
-            if counts is not None:
-                return counts
-            listed = self.store.list_records()
-        except LogStoreError as exc:
-            return self.scrub(str(exc))
-        if listed is None:
-            return None
-        policy = self.profile.policy
-        tally: Counter[str] = Counter()
-        for record in listed:
-            tally[record.get("bucket") or classify(record.values, policy).bucket] += record.count
-        return dict(tally)
-
     def dispatch(self, scenario: Scenario) -> Dispatch:
         """Serial mode: send one scenario and wait for its record."""
         outcome = self.dispatch_all([scenario], concurrency=1)[0]
@@ -279,7 +199,12 @@ class Runtime:
         return outcome
 
     def dispatch_all(
-        self, scenarios: Sequence[Scenario], concurrency: int
+        self,
+        scenarios: Sequence[Scenario],
+        concurrency: int,
+        on_final: Callable[[int, Dispatch | SetupError], None] | None = None,
+        stop: threading.Event | None = None,
+        on_progress: Callable[[PollProgress], None] | None = None,
     ) -> list[Dispatch | SetupError]:
         """Build every request first (a scenario whose request cannot be built gets its own
         :class:`SetupError`; the others are sent all the same), then send them
@@ -291,6 +216,12 @@ class Runtime:
         found. A scenario's counter check passes when its bucket grew by at least the
         number of scenarios that expect that bucket. Transport and log-store trouble is
         caught into ``setup_problem``: a problem of the run's setup, never a verdict.
+
+        ``on_final`` hears ``(position, outcome)`` the moment an outcome is final
+        (:class:`Finality`), from this call's threads: a front end judges it while the rest
+        are awaited. ``stop`` set: nothing more is sent (what is in flight finishes), the
+        wait ends, the counts are not read again; what was not looked up stays unjudged.
+        ``on_progress`` hears how the wait stands (else the runtime's ``on_poll_progress``).
         """
         outcomes: list[Dispatch | SetupError] = []
         for scenario in scenarios:
@@ -299,47 +230,43 @@ class Runtime:
             except SetupError as exc:
                 outcomes.append(exc)
         dispatches = [o for o in outcomes if isinstance(o, Dispatch)]
+        counted = [d for d in dispatches if d.scenario.expect.untagged_count == "increments"]
+        final = Finality(outcomes, counted, on_final)
+        final.planned()
         if not dispatches:
             return outcomes
-        counted = [d for d in dispatches if d.scenario.expect.untagged_count == "increments"]
-        before = self._counts() if self.check_counters and counted else None
+        stop = stop or threading.Event()
+        finding = BatchFinding(self.profile, lambda: self.store, self.scrub, final, stop)
+        before = finding.counts() if self.check_counters and counted else None
         answered: list[Dispatch] = []
         all_answered = threading.Event()
 
         def send_and_note(dispatch: Dispatch) -> None:
             try:
-                self.send_one(dispatch)
+                if not stop.is_set():  # stopped: never sent, never in ``sent``
+                    self.send_one(dispatch)
+                    final.answered(dispatch)
             finally:
                 answered.append(dispatch)
                 if len(answered) == len(dispatches):
                     all_answered.set()
 
-        schedule = ProbeSchedule(self.profile.poll)
         pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(dispatches))))
         try:
             futures = [pool.submit(send_and_note, d) for d in dispatches]
-            found = (
-                self._find_while_sending(answered, all_answered, schedule)
-                if len(futures) > 1
-                else {}
-            )
+            if len(futures) > 1:
+                finding.while_sending(answered, all_answered)
             for future in futures:
                 future.result()  # a bug in sending is raised here, as it was in the sender
         finally:
-            # Ctrl-C while sending: what is in flight finishes (and is in ``sent``); what
-            # was not started yet is never sent.
+            # Stopped (``stop``, Ctrl-C in a caller's thread) or a bug while sending: what is
+            # in flight finishes (and is in ``sent``); what was not started is never sent.
             pool.shutdown(wait=True, cancel_futures=True)
-        self.collect(dispatches, found, schedule)
-        after = self._counts() if counted and isinstance(before, dict) else before
-        expected = Counter(d.expected.bucket for d in counted)
-        for d in counted:
-            if isinstance(after, str):
-                d.setup_problem = d.setup_problem or after
-            elif isinstance(before, dict) and isinstance(after, dict):
-                # Counted between the same two reads as the run's other scenarios that
-                # expect the same bucket: it must grow by at least that many.
-                d.counts_before, d.counts_after = before, after
-                d.sharing = expected[d.expected.bucket]
+        if not stop.is_set():
+            finding.wait(dispatches, on_progress or self.on_poll_progress)
+        if not stop.is_set():
+            finding.check_counts(counted, before)
+        final.finish()
         return outcomes
 
     def close(self) -> None:
