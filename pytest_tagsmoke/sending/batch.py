@@ -29,6 +29,7 @@ from pytest_tagsmoke.safety.redaction import scrub
 from pytest_tagsmoke.sending.dispatch import Dispatch
 from pytest_tagsmoke.sending.finality import Finality
 from pytest_tagsmoke.sending.finding import BatchFinding
+from pytest_tagsmoke.sending.plain_http import PlainHttpTransport
 from pytest_tagsmoke.sending.request import (
     RETRY_STATUSES,
     PreparedRequest,
@@ -69,7 +70,10 @@ class Runtime:
         # One client for every send and poll: its pool keeps a connection alive for each
         # thread that may use it at once (sends and polls run side by side), so no request
         # pays a new TCP handshake. TCP_NODELAY: small requests are not held back waiting
-        # for a delayed ACK.
+        # for a delayed ACK. Plain http:// goes through the stdlib (PlainHttpTransport:
+        # ~0.5 ms CPU per request at 16 threads, ~0.75 through httpcore); https and anything
+        # unusual through httpcore. No proxy is read from the environment (a transport is
+        # given: httpx's rule).
         pooled = self.concurrency + self.poll_concurrency
         transport = httpx.HTTPTransport(
             verify=TrustOnFirstUse(ssl.PROTOCOL_TLS_CLIENT),
@@ -79,7 +83,11 @@ class Runtime:
         timeout = httpx.Timeout(
             profile.request_timeout, connect=min(CONNECT_TIMEOUT, profile.request_timeout)
         )
-        self.client = httpx.Client(timeout=timeout, transport=transport)
+        self.client = httpx.Client(
+            timeout=timeout,
+            transport=transport,
+            mounts={"http://": PlainHttpTransport(fallback=transport)},
+        )
         self.endpoint_shown = profile.shown_endpoint()
         self._store: LogStore | None = None
         #: Every request sent (or being sent), in order: nothing sent is untraceable.
