@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -47,6 +48,18 @@ def read_records(root: Path) -> list[dict[str, Any]]:
     """Every smoke record written under ``root``'s default artifact folder."""
     files = sorted((root / "tagsmoke-artifacts").glob("*/records.jsonl"))
     return [json.loads(line) for f in files for line in f.read_text().splitlines()]
+
+
+def stdlib_log_record(cid: str, tags: dict[str, str | None]) -> dict[str, Any]:
+    """The log record the tests' stdlib gateways keep for a chat request: its tags, its
+    bucket (attributed when every tag came), a receipt time and a source reference."""
+    return {
+        "correlation_id": cid,
+        "tags": tags,
+        "bucket": "attributed" if all(tags.values()) else "untagged",
+        "received_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "source_record": f"stdlib:{cid}",
+    }
 
 
 def artifact_text(root: Path) -> str:

@@ -308,6 +308,8 @@ def test_no_body_answers_keep_the_connection_in_step(
     def answers(line: str) -> bytes:
         if line.startswith("HEAD"):  # the length of the body a GET would have had
             return b"HTTP/1.1 200 OK\r\ncontent-length: 50\r\n\r\n"
+        if "/204-chunked" in line:  # no body can follow, whatever the header says
+            return b"HTTP/1.1 204 No Content\r\ntransfer-encoding: chunked\r\n\r\n"
         if "/204" in line:
             return b"HTTP/1.1 204 No Content\r\n\r\n"
         if "/304" in line:
@@ -320,7 +322,8 @@ def test_no_body_answers_keep_the_connection_in_step(
     assert (
         client.get(f"{server.url}/204").status_code,
         client.get(f"{server.url}/304").status_code,
-    ) == (204, 304)
+        client.get(f"{server.url}/204-chunked").status_code,  # not a read timeout
+    ) == (204, 304, 204)
     assert client.get(f"{server.url}/x").json() == "after"
     assert server.connections == 1
 
@@ -472,3 +475,17 @@ def test_an_informational_answer_is_skipped(
         response = client.get(f"{server.url}/x")
         assert (response.status_code, response.json()) == (200, "final")
     assert server.connections == 1
+
+
+def test_an_answer_with_more_than_100_headers_is_a_protocol_error_named_without_secrets(
+    serve: Callable[..., RawServer], client: httpx.Client
+) -> None:
+    """The one documented difference from httpcore (plain_http's docstring): http.client's
+    limit of 100 header lines. A POST is written by then: it is not sent again."""
+    many = tuple((f"x-h{i}", "v") for i in range(101))
+    server = serve(keep_alive(lambda line: answer(headers=many)))
+    with pytest.raises(SendError) as raised:
+        send(client, _post(server.url), budget=2.0)
+    assert "not re-sent" in str(raised.value)
+    assert SECRET not in str(raised.value)
+    assert len(server.requests) == 1

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.helpers import REPO, JsonHandler, read_records, serving
+from tests.helpers import REPO, JsonHandler, read_records, serving, stdlib_log_record
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -60,11 +60,7 @@ class _Gateway(JsonHandler):
             self.posted.append(cid)
             self.events.append(("post", cid))
             self.records[cid] = {
-                "correlation_id": cid,
-                "tags": tags,
-                "bucket": "attributed" if all(tags.values()) else "untagged",
-                "received_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "source_record": f"stdlib:{cid}",
+                **stdlib_log_record(cid, tags),
                 "lagged": tags["use_case"] in self.lagged,
             }
         self._answer(200, {"id": cid, "choices": []})

@@ -29,8 +29,11 @@ def _set_profile(project: pytest.Pytester, old: str, new: str) -> None:
     [
         ("  source: response_body\n  response_path: no_such_field\n", "no_such_field"),
         ("  source: response_header\n  response_header: X-No-Such-Id\n", "X-No-Such-Id"),
+        # a path that fails on this answer's shape (abs() of a text): one scenario's
+        # trouble, not a bug that stops the batch
+        ("  source: response_body\n  response_path: abs(id)\n", "abs(id)*JMESPathTypeError"),
     ],
-    ids=["response-body", "response-header"],
+    ids=["response-body", "response-header", "response-body-path-fails"],
 )
 def test_an_id_the_answer_does_not_carry_is_a_setup_error_not_missing_trace(
     demo: pytest.Pytester, tagsmoke_gateway: ReferenceGateway, correlation: str, named: str

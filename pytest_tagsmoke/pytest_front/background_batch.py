@@ -107,6 +107,11 @@ class BackgroundBatch:
             if progress is not None and on_progress is not None:
                 on_progress(progress)
 
+    def wait_until_ended(self) -> None:
+        """Back when the batch has ended (every outcome final), waited for interruptibly."""
+        while self._thread.ident is not None and self._thread.is_alive():
+            self._thread.join(WAIT_STEP)
+
     def stop_and_join(self) -> None:
         """Nothing more is sent, the polling stops; back when the thread has ended (what
         was in flight has finished, so ``runtime.sent`` is complete)."""

@@ -165,6 +165,10 @@ class TagsmokeSession:
                 raise SetupError(str(outcome))
             dispatch = outcome
         else:
+            if self._batch is not None:
+                # Not while the batch is sent: this scenario's two counter reads would
+                # straddle the batch's requests (and the batch's its own).
+                self._batch.wait_until_ended()
             dispatch = self.runtime().dispatch(item.scenario)
         self._handed[item.nodeid] = dispatch
         return dispatch
@@ -209,7 +213,13 @@ class TagsmokeSession:
             return
         interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED
         if self._batch is not None:  # stopped early (-x, Ctrl-C): nothing more is sent
-            self._batch.stop_and_join()
+            try:
+                self._batch.stop_and_join()
+            except KeyboardInterrupt:
+                # A second Ctrl-C while the requests in flight finish: stop waiting for
+                # them, but keep every request sent traceable (each is in ``runtime.sent``
+                # before it goes out) and write the run's files.
+                interrupted = True
         runtime = self._runtime
         if runtime is not None:
             why = (
@@ -220,7 +230,7 @@ class TagsmokeSession:
             self.artifacts.write_unverified(
                 [
                     smoke_record(self.artifacts.run_id, runtime, d, None, why)
-                    for d in runtime.sent
+                    for d in list(runtime.sent)  # a copy: senders may still be appending
                     if not d.reported
                 ]
             )

@@ -123,7 +123,8 @@ class Runtime:
         correlation = self.profile.correlation
         if correlation.source == "response_header" and correlation.response_header:
             wanted = correlation.response_header.lower()
-            return next((v for k, v in sent.headers.items() if k.lower() == wanted), None)
+            # An empty value names nothing: the same as no header.
+            return next((v for k, v in sent.headers.items() if k.lower() == wanted), None) or None
         if correlation.source == "response_body" and correlation.response_path:
             return scalar(jmespath.search(correlation.response_path, sent.body))
         return request.correlation_id
@@ -176,7 +177,11 @@ class Runtime:
             return dispatch
         dispatch.status, dispatch.retry_count = sent.status, sent.retry_count
         dispatch.response_text = sent.text
-        dispatch.lookup_id = self.lookup_id(request, sent)
+        why = ""
+        try:
+            dispatch.lookup_id = self.lookup_id(request, sent)
+        except jmespath.exceptions.JMESPathError as exc:  # the answer is not shaped so
+            why = f" ({type(exc).__name__}: {_first_line(exc)})"
         if (
             dispatch.lookup_id is None
             and scenario.expect.expects_record
@@ -186,9 +191,9 @@ class Runtime:
             # A record is expected but nothing names it: the store cannot be asked, so no
             # verdict about it (missing_trace) can be given either.
             dispatch.setup_problem = self.scrub(
-                f"the gateway's answer carries no {self._id_location()}: its record cannot "
-                "be looked up (check correlation_id in the profile against the gateway's "
-                "answer)"
+                f"the gateway's answer carries no {self._id_location()}{why}: its record "
+                "cannot be looked up (check correlation_id in the profile against the "
+                "gateway's answer)"
             )
         return dispatch
 

@@ -20,6 +20,10 @@ What it keeps from httpcore (the run's error classification depends on it):
   answer) and that answer is read; no answer is a ``RemoteProtocolError``/``ReadError``;
 - an answer not read to its end closes its socket (it cannot be reused in step).
 
+One difference remains: ``http.client`` refuses an answer with more than 100 header lines
+or a line over 64 KiB (``RemoteProtocolError``, after the request was written: a setup
+error, not re-sent), which httpcore would take.
+
 Anything unusual goes to ``fallback`` (the run's httpx transport): another scheme, a request
 body that is a stream, an ``Upgrade``. Messages never hold the URL or headers.
 
@@ -167,6 +171,10 @@ class PlainHttpTransport(httpx.BaseTransport):
         except BaseException as exc:
             answer.close()
             raise _read_error(exc) from None
+        if answer.length == 0:
+            # No body can follow (HEAD, 204, 304): http.client would still wait for chunks
+            # when the answer says ``Transfer-Encoding: chunked``; httpcore does not.
+            answer.chunked = False
         return answer
 
 
