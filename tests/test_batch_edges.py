@@ -194,3 +194,64 @@ def test_an_empty_id_header_is_no_id_a_setup_error_not_missing_trace(
     assert len(records) == 4
     assert all(r["failure_reason"] != "missing_trace" for r in records)
     assert not (_run_folder(pytester) / "unverified.jsonl").exists()
+
+
+# -- -x while a request is in flight ---------------------------------------------------------
+class _InFlightGateway(JsonHandler):
+    """Records at once, except use case ``hidden`` (never shown); a ``slow`` request is
+    answered 3 s after it came. Notes when the slow one came and every log read."""
+
+    records: dict[str, dict[str, Any]]
+    reads: list[float]
+    slow_came: list[float]
+    lock: threading.Lock
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        cid = self.headers["x-correlation-id"]
+        tags = {d: self.headers.get(f"x-tag-{d.replace('_', '-')}") for d in TAGS}
+        if tags["use_case"] == "slow":
+            self.slow_came.append(time.monotonic())
+            time.sleep(3.0)
+        with self.lock:
+            if tags["use_case"] != "hidden":
+                self.records[cid] = stdlib_log_record(cid, tags)
+        self._answer(200, {"id": cid, "choices": []})
+
+    def do_GET(self) -> None:
+        with self.lock:
+            self.reads.append(time.monotonic())
+            ids = self.path.partition("ids=")[2].split(",")
+            rows = [self.records[i] for i in ids if i in self.records]
+        self._answer(200, rows)
+
+
+def test_exitfirst_stops_the_polling_while_a_request_is_still_in_flight(
+    pytester: pytest.Pytester,
+) -> None:
+    """The first scenario fails at once (-x); a request then in flight takes 3 s more,
+    and another's record never comes: nothing is asked of the log store meanwhile."""
+    handler: type[_InFlightGateway] = type(
+        "InFlight",
+        (_InFlightGateway,),
+        {"records": {}, "reads": [], "slow_came": [], "lock": threading.Lock()},
+    )
+    failing = {"environment": "staging", "use_case": "semantic-search"}  # no owner
+    scenarios = "".join(
+        f"  - name: {name}\n    path: happy\n    tags: {json.dumps(tags)}\n"
+        for name, tags in (
+            ("fails", failing),
+            ("hidden", {**TAGS, "use_case": "hidden"}),
+            ("slow", {**TAGS, "use_case": "slow"}),
+        )
+    )
+    _write_project(pytester, scenarios)
+    with serving(handler) as url:
+        result = pytester.runpytest(
+            "--tagsmoke", f"--tagsmoke-endpoint={url}", "--tagsmoke-concurrency=1", "-x"
+        )
+    result.assert_outcomes(failed=1)
+    (came,) = handler.slow_came
+    # Stopped well before (the first record is found within a poll tick or two): a read
+    # from 1 s after the slow request came would be a poll tick of a stopped run.
+    assert [t - came for t in handler.reads if came + 1.0 <= t <= came + 3.0] == []

@@ -61,7 +61,11 @@ class BatchFinding:
         found: dict[str, LogRecord] = {}
         outstanding: list[str] = []
         seen = errors = 0
-        while not sent.wait(schedule.next_wait()) and errors < self.profile.poll.store_errors:
+        while (
+            not sent.wait(schedule.next_wait())
+            and not self.stop.is_set()  # the run stopped: no more asking
+            and errors < self.profile.poll.store_errors
+        ):
             new = answered[seen:]  # one atomic copy: senders append as they go
             seen += len(new)
             outstanding += [d.lookup_id for d in new if d.lookup_id and d.awaits_record]
