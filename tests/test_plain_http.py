@@ -19,6 +19,7 @@ import pytest
 from pytest_tagsmoke.files.profile import load_profile
 from pytest_tagsmoke.logstore import LogStoreError
 from pytest_tagsmoke.sending.batch import Runtime
+from pytest_tagsmoke.sending.deferred_transport import DeferredTransport
 from pytest_tagsmoke.sending.plain_http import PlainHttpTransport
 from pytest_tagsmoke.sending.request import PreparedRequest, SendError, send
 from tests.helpers import REPO
@@ -26,6 +27,8 @@ from tests.helpers import REPO
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from io import BufferedReader
+
+    from pytest_tagsmoke.reference import ReferenceGateway
 
 SECRET = "sk-plain-secret-4242"
 
@@ -143,9 +146,29 @@ def test_the_runs_client_sends_plain_http_through_it_and_https_through_httpx() -
     try:
         route = runtime.client._transport_for_url
         assert isinstance(route(httpx.URL("http://gateway:4000/v1")), PlainHttpTransport)
-        assert isinstance(route(httpx.URL("https://gateway/v1")), httpx.HTTPTransport)
+        https = route(httpx.URL("https://gateway/v1"))
+        assert isinstance(https, DeferredTransport)
+        assert https.made is None  # httpcore's transport: made at the first https request
+        # nothing listens on port 1: httpx's own exception, through httpcore's transport
+        with pytest.raises(httpx.ConnectError):
+            runtime.client.get("https://127.0.0.1:1/v1")
+        assert isinstance(https.made, httpx.HTTPTransport)
     finally:
         runtime.close()
+
+
+def test_a_plain_http_run_never_imports_httpcore(
+    demo: pytest.Pytester, tagsmoke_gateway: ReferenceGateway
+) -> None:
+    """httpcore and h11 (~16-22 ms of start-up) are imported only for https."""
+    demo.makeconftest(
+        "import sys\n"
+        "def pytest_unconfigure(config):\n"
+        "    print('httpcore imported:', 'httpcore' in sys.modules, 'h11' in sys.modules)\n"
+    )
+    result = demo.runpytest_subprocess("--tagsmoke", f"--tagsmoke-endpoint={tagsmoke_gateway.url}")
+    result.assert_outcomes(passed=6)
+    result.stdout.fnmatch_lines(["httpcore imported: False False"])
 
 
 def test_no_proxy_from_the_environment_as_before(

@@ -26,6 +26,7 @@ from pytest_tagsmoke.policy.tag_policy import (
     normalizer,
 )
 from pytest_tagsmoke.safety.redaction import scrub
+from pytest_tagsmoke.sending.deferred_transport import DeferredTransport
 from pytest_tagsmoke.sending.dispatch import Dispatch
 from pytest_tagsmoke.sending.finality import Finality
 from pytest_tagsmoke.sending.finding import BatchFinding
@@ -74,11 +75,14 @@ class Runtime:
         # ~0.5 ms CPU per request at 16 threads, ~0.75 through httpcore); https and anything
         # unusual through httpcore. No proxy is read from the environment (a transport is
         # given: httpx's rule).
+        # httpcore's transport is made (and imported) at the first request it carries.
         pooled = self.concurrency + self.poll_concurrency
-        transport = httpx.HTTPTransport(
-            verify=TrustOnFirstUse(ssl.PROTOCOL_TLS_CLIENT),
-            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
-            limits=httpx.Limits(max_connections=pooled, max_keepalive_connections=pooled),
+        transport = DeferredTransport(
+            lambda: httpx.HTTPTransport(
+                verify=TrustOnFirstUse(ssl.PROTOCOL_TLS_CLIENT),
+                socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+                limits=httpx.Limits(max_connections=pooled, max_keepalive_connections=pooled),
+            )
         )
         timeout = httpx.Timeout(
             profile.request_timeout, connect=min(CONNECT_TIMEOUT, profile.request_timeout)
