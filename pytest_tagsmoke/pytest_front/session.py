@@ -62,8 +62,6 @@ class TagsmokeSession:
         self._planned: dict[str, int] = {}
         self._batch: BackgroundBatch | None = None
         self._batch_progress: WaitingLine | None = None
-        #: Dispatches handed to items not torn down yet (released at their teardown).
-        self._handed: dict[str, Dispatch] = {}
         self.tally = RunTally()
         self.dry_run_requests: list[tuple[str, str]] = []
         self._refusals = ProductionRefusals(profile, self.allow_production)
@@ -170,7 +168,6 @@ class TagsmokeSession:
                 # straddle the batch's requests (and the batch's its own).
                 self._batch.wait_until_ended()
             dispatch = self.runtime().dispatch(item.scenario)
-        self._handed[item.nodeid] = dispatch
         return dispatch
 
     @pytest.hookimpl(wrapper=True)
@@ -188,8 +185,6 @@ class TagsmokeSession:
                 item.smoke, item.smoke_sent = None, True
             if item.dry_run_text is not None and call.when == "call":
                 report.tagsmoke_dry_run = item.dry_run_text  # type: ignore[attr-defined]
-            if call.when == "teardown" and item.nodeid in self._handed:
-                self._handed.pop(item.nodeid).release()  # judged, its record made
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

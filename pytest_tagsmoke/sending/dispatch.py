@@ -42,12 +42,6 @@ class Dispatch:
     #: Whether a smoke record was written for it (an unreported one was sent, not verified).
     reported: bool = False
 
-    def release(self) -> None:
-        """Judged and its smoke record made: the answer's text and the found record are
-        not read again (the item and ``Runtime.sent`` keep the dispatch to the run's end,
-        for N scenarios at once)."""
-        self.response_text, self.record = "", None
-
     @property
     def attempts(self) -> int:
         return self.retry_count + 1
