@@ -6,7 +6,9 @@ the figure holds on a busy machine too), for:
 - a 1 MB artifact of smoke records (``records.jsonl`` shape), clean, as a run writes it;
 - 5,000 smoke records (the largest suite of docs/performance.md), clean;
 - one 20 kB tag value (the issue #11 case that took 27 s with the old per-line patterns);
-- the same 1 MB artifact through the redactor (every secret form of a profile).
+- the same 1 MB artifact through the redactor (every secret form of a profile);
+- a 5,000-scenario run folder as files (records.jsonl and a summary.md table with its
+  dashes: not ASCII), through ``scan``, with the peak of memory it allocates.
 
 Each text is also checked for what the guard must find, so a figure is never for a guard
 that skipped its work.
@@ -17,10 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
-from pytest_tagsmoke.safety.pricing_guard import find_amounts, scan_text
+from pytest_tagsmoke.safety.pricing_guard import find_amounts, scan, scan_text
 from pytest_tagsmoke.safety.redaction import Redactor, basic_credential
 
 
@@ -101,8 +105,22 @@ def main() -> None:
         "guard, one 20 kB tag value": _median(args.runs, lambda: find_amounts(hostile)),
         "redactor, 1 MB artifact": _median(args.runs, lambda: redactor.scrub(megabyte)),
     }
+    with tempfile.TemporaryDirectory() as folder:
+        files = [Path(folder) / "records.jsonl", Path(folder) / "summary.md"]
+        files[0].write_text(five_thousand, encoding="utf-8")
+        rows = "".join(f"| request {i} | happy | pass | \u2014 | oncall |\n" for i in range(5000))
+        files[1].write_text("| scenario | path | result | reason | owner |\n" + rows)
+        assert scan(files) == []
+        figures["guard, a 5,000-scenario run folder, as files"] = _median(
+            args.runs, lambda: scan(files)
+        )
+        tracemalloc.start()
+        scan(files)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
     for name, seconds in figures.items():
         print(f"{name:<45} {seconds * 1000:8.1f} ms CPU  (median of {args.runs})")
+    print(f"{'guard, that folder: peak memory allocated':<45} {peak / 1e6:8.1f} MB")
 
 
 if __name__ == "__main__":

@@ -257,6 +257,21 @@ def run_bare_pytest(root: Path) -> Measured:
     return _measure(argv, root)
 
 
+def run_pytest_floor(root: Path, count: int, lag: float) -> Measured:
+    """What pytest alone costs for ``count`` items, the first of which waits one ``lag``:
+    the floor of any plugin that makes one pytest item per scenario and cannot pass an
+    item before its record shows (no gateway, no requests, no polling, no judging)."""
+    (root / "test_floor.py").write_text(
+        "import time\n"
+        "import pytest\n\n\n"
+        f"@pytest.mark.parametrize('n', range({count}))\n"
+        "def test_scenario(n):\n"
+        f"    if n == 0:\n        time.sleep({lag})\n"
+    )
+    argv = [str(TAGSMOKE_PYTHON), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    return _measure(argv, root)
+
+
 def run_tagsmoke(root: Path, url: str, count: int, lag: float, batched: bool) -> Measured:
     _tagsmoke_project(root, count, lag, batched)
     argv = [
@@ -373,13 +388,14 @@ stages:
 
 
 # -- the table ---------------------------------------------------------------------------
-RUNNERS = ("tagsmoke", "tagsmoke-batched", "stepci", "tavern", "pytest-bare")
+RUNNERS = ("tagsmoke", "tagsmoke-batched", "stepci", "tavern", "pytest-bare", "pytest-floor")
 LABELS = {
     "tagsmoke": "pytest-tagsmoke (one id per GET)",
     "tagsmoke-batched": "pytest-tagsmoke (reference gateway, batched)",
     "stepci": f"Step CI {STEPCI_VERSION}",
     "tavern": f"Tavern {TAVERN_VERSION}",
     "pytest-bare": "bare pytest, one trivial test (no gateway)",
+    "pytest-floor": "pytest alone: N trivial items, the first sleeps one lag (no gateway)",
 }
 
 
@@ -389,6 +405,9 @@ def one_run(runner: str, count: int, lag: float) -> Run:
         if runner == "pytest-bare":
             m = run_bare_pytest(root)
             return Run(m.wall, m.cpu, m.peak_mb, count, 0, m.output)
+        if runner == "pytest-floor":
+            m = run_pytest_floor(root, count, lag)
+            return Run(m.wall, m.cpu, m.peak_mb, _passed(m.output), 0, m.output)
         if runner == "tagsmoke-batched":
             from pytest_tagsmoke.reference import ReferenceGateway
 

@@ -264,3 +264,42 @@ def test_price_keys_name_a_value_not_who_pays(key: str, is_price: bool) -> None:
 )
 def test_who_pays_with_a_number_is_no_amount(text: str) -> None:
     assert (may_hold_amounts(text), find_amounts(text)) == (False, [])
+
+
+@pytest.mark.parametrize("block", [1, 2, 5, 17, 64, 1000])
+def test_a_file_scanned_in_blocks_gives_what_the_whole_text_gives(
+    tmp_path: Path, block: int
+) -> None:
+    # Amounts on their own lines, inside JSON records, a YAML value on the line below its
+    # key (a cut between them would lose it), a markdown cell, clean lines between.
+    lines = []
+    for i, amount in enumerate(AMOUNTS):
+        lines += [f'{{"n": {i}, "note": "{amount}"}}', "clean: line", amount]
+    lines += ["cost:", "  5", "price =", "", "| cost |", " 7 |", "retry_count: 2", "spend:"]
+    text = "\n".join(lines) + "\n  12\n"
+    path = tmp_path / "records.jsonl"
+    path.write_text(text, encoding="utf-8")
+    whole = scan_text(path, text)
+    assert len(whole) > len(AMOUNTS)  # the planted ones, the next-line ones among them
+    assert scan([path], block=block) == whole
+
+
+def test_a_block_never_ends_between_a_key_and_its_value_below(tmp_path: Path) -> None:
+    # The cut keeps "cost:" and its value together even when the block ends between them.
+    path = tmp_path / "records.jsonl"
+    path.write_text("a: 1\n" * 10 + "cost:\n" + "   3\n", encoding="utf-8")
+    assert [str(claim) for claim in scan([path], block=52)] == [
+        "records.jsonl:12: a number under 'cost'"
+    ]
+
+
+def test_a_long_text_that_is_not_ascii_is_lowered_in_slices_each_letter_in_its_place() -> None:
+    # Over several of the guard's lower-casing slices, a dash and a capital sigma among
+    # them: the amount far in is found where it stands, in either case.
+    filler = "| request — ΣΑΣ | pass |\n" * 8000
+    for planted in ("COST: 5", "cost: 5", "12 DOLLARS"):
+        text = filler + planted + "\n"
+        found = find_amounts(text)
+        assert [text[start:end] for start, end, _kind in found] == [
+            "5" if "5" in planted else "12 DOLLARS"
+        ], planted
