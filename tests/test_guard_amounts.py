@@ -12,6 +12,7 @@ import pytest
 from pytest_tagsmoke.safety.pricing_guard import (
     WITHHELD,
     PricingClaim,
+    _last_safe_cut,
     distinct_pieces,
     find_amounts,
     is_price_key,
@@ -303,3 +304,15 @@ def test_a_long_text_that_is_not_ascii_is_lowered_in_slices_each_letter_in_its_p
         assert [text[start:end] for start, end, _kind in found] == [
             "5" if "5" in planted else "12 DOLLARS"
         ], planted
+
+
+def test_a_markdown_table_is_cut_between_rows_and_a_value_below_its_key_is_not() -> None:
+    first = "| request 1 | pass |\n"
+    assert _last_safe_cut(first + "| request 2 | pass |\n") == len(first)
+    # the row under "| cost |" opens with a number: those two stay together
+    assert _last_safe_cut(first + "| cost |\n 5 |\n") == len(first)
+    assert _last_safe_cut("cost:\n") == 0  # its value may come with the next read
+    assert _last_safe_cut("a: 1\ncost:\n  ") == len("a: 1\n")
+    assert _last_safe_cut("a: 1\ncost:\n  €5\n") == len("a: 1\ncost:\n  €5\n")
+    assert _last_safe_cut('a: 1\ncost =\n"5"') == len("a: 1\n")
+    assert _last_safe_cut("a: 1\ncost:\n  none\n") == len("a: 1\ncost:\n  none\n")

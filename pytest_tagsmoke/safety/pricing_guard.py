@@ -314,7 +314,7 @@ def scan_text(path: Path, text: str, first_line: int = 1) -> list[PricingClaim]:
 
 #: Characters of a file the guard looks at in one piece (a few times that in memory while
 #: it looks): a run's records.jsonl is scanned in blocks, not read whole.
-SCAN_BLOCK = 1 << 18
+SCAN_BLOCK = 1 << 17
 
 
 def scan(paths: list[Path], block: int = SCAN_BLOCK) -> list[PricingClaim]:
@@ -339,14 +339,32 @@ def scan(paths: list[Path], block: int = SCAN_BLOCK) -> list[PricingClaim]:
 
 def _last_safe_cut(text: str) -> int:
     """Where ``text`` may be cut without cutting an amount: after its last line end that
-    does not close a key's separator (``cost:`` with its value on the next line); 0 if
-    there is none yet."""
+    does not part a key's separator from a value on the next line (``cost:`` then ``  5``;
+    a markdown row ending in ``|`` before a row that opens with ``|`` is cut); 0 if there
+    is none yet."""
     end = text.rfind("\n")
     while end != -1:
-        before = end
-        while before > 0 and text[before - 1] in "\r" + _BLANK_CHARS:
-            before -= 1
-        if before == 0 or text[before - 1] not in ":=|":
+        if not _closes_a_separator(text, end) or _opens_without_a_value(text, end + 1):
             return end + 1
         end = text.rfind("\n", 0, end)
     return 0
+
+
+def _closes_a_separator(text: str, line_end: int) -> bool:
+    """Whether the line that ends at ``line_end`` ends with ``:``, ``=`` or ``|``."""
+    before = line_end
+    while before > 0 and text[before - 1] in "\r" + _BLANK_CHARS:
+        before -= 1
+    return before > 0 and text[before - 1] in ":=|"
+
+
+def _opens_without_a_value(text: str, start: int) -> bool:
+    """Whether the line from ``start`` surely opens with no value: its first character
+    after blanks is seen, and no quote, sign, dot, currency sign or digit."""
+    index = start
+    while index < len(text) and text[index] in _BLANK_CHARS:
+        index += 1
+    if index == len(text):
+        return False  # not read yet
+    first = text[index]
+    return not (first.isdecimal() or first in "\"'+-.$€£¥₹\\\n\r")
