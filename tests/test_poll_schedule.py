@@ -31,9 +31,9 @@ from pytest_tagsmoke.policy.tag_policy import normalizer
 from tests.helpers import REPO
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Mapping
 
-    from pytest_tagsmoke.logstore.base import LogStore
+    from pytest_tagsmoke.logstore.base import LogRecord, LogStore
 
 POLL = PollConfig(timeout=60.0, interval=0.02, max_interval=0.1)
 IDS = [f"tagsmoke-{i:032x}" for i in range(40)]
@@ -220,3 +220,23 @@ def test_the_probe_moves_past_an_id_that_younger_records_overtook(
     assert handler.asked[0] == (ids[2], True)  # the probe asked the id not overtaken
     # Nothing overtaken: the oldest outstanding id is the probe's.
     assert ProbeSchedule(POLL).probe_target(ids) == ids[0]
+
+
+def test_each_record_is_told_once_as_its_sweep_window_ends(
+    store: tuple[LogStore, type[_Store]],
+) -> None:
+    """``on_found`` hears each window of a sweep as it ends (16 ids a window), before the
+    sweep asks the next, and never hears an id twice."""
+    log_store, handler = store
+    _show(handler, 0.0, IDS)  # all there: the first tick's sweep finds every one
+    told: list[tuple[int, list[str]]] = []  # (GETs answered by then, ids told)
+
+    def on_found(records: Mapping[str, LogRecord]) -> None:
+        with handler.lock:
+            told.append((len(handler.asked), sorted(records)))
+
+    found = wait_for_records(log_store, IDS, POLL, on_found=on_found)
+    assert sorted(found) == sorted(IDS)
+    assert sorted(i for _, ids in told for i in ids) == sorted(IDS)  # each once
+    assert len(told) >= 3  # 40 ids: windows of 16, 16 and 8, each told as it ended
+    assert told[0][0] < len(IDS)  # the first told before the sweep had asked them all

@@ -39,6 +39,8 @@ class _Gateway(JsonHandler):
     lag: float
     post_delay: float
     drop_owner_of_first: bool
+    hold_from: int | None  # a GET for the record of this post or later waits for the release
+    show_after: int  # no record shows before this many requests were posted
     lock: threading.Lock
 
     def do_POST(self) -> None:
@@ -75,13 +77,24 @@ class _Gateway(JsonHandler):
             self._answer(200, counts)
             return
         cid = self.path.rsplit("/", 1)[-1]
+        self._hold(cid)
         with self.lock:
             record: dict[str, Any] | None = self.records.get(cid)
-            if record is not None and not self._visible(cid, record):
+            if record is not None and (
+                len(self.posted) < self.show_after or not self._visible(cid, record)
+            ):
                 record = None
             if record is not None:
                 self.events.append(("found", cid))
         self._answer(200, record) if record else self._answer(404, {"error": "not yet"})
+
+    def _hold(self, cid: str) -> None:
+        """A GET for a held record waits for the first report (at most 2 s)."""
+        if self.hold_from is None or cid not in self.posted[self.hold_from :]:
+            return
+        deadline = time.monotonic() + 2.0
+        while self.released is None and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def _visible(self, cid: str, record: dict[str, Any]) -> bool:
         if self.posted and cid == self.posted[0]:
@@ -105,6 +118,8 @@ def gateway() -> Iterator[tuple[str, type[_Gateway]]]:
             "lag": 0.0,
             "post_delay": 0.0,
             "drop_owner_of_first": False,
+            "hold_from": None,
+            "show_after": 0,
             "lock": threading.Lock(),
         },
     )
@@ -164,6 +179,28 @@ def test_the_first_item_is_judged_before_the_later_records_exist(
     first = handler.posted[0]
     kinds = [kind for kind, cid in handler.events if kind != "post" and cid != first]
     assert kinds[0] == "reported", handler.events  # reported before any other was found
+
+
+def test_records_a_sweep_finds_are_judged_before_the_sweep_ends(
+    pytester: pytest.Pytester, gateway: tuple[str, type[_Gateway]]
+) -> None:
+    url, handler = gateway
+    _project(pytester, url, _many(6))
+    profile = pytester.path / "tagsmoke.yaml"
+    profile.write_text(
+        profile.read_text().replace("  timeout: 4\n", "  timeout: 4\n  concurrency: 2\n")
+    )
+    # No record shows before all six were sent (then one sweep, two ids a window, asks for
+    # them all); the GETs for the third on wait until an item was reported.
+    handler.show_after, handler.hold_from = 6, 2
+    result = pytester.runpytest("--tagsmoke", f"--tagsmoke-endpoint={url}", *ONE_AT_A_TIME)
+    result.assert_outcomes(passed=6)
+    # Told of its records only when the sweep had asked for all six, no item could report
+    # before the held GETs gave up waiting (2 s): the old code got there late (one
+    # missing_trace at the 4 s deadline).
+    held = set(handler.posted[2:])
+    events = [k for k, cid in handler.events if k == "reported" or (k == "found" and cid in held)]
+    assert events[0] == "reported", handler.events
 
 
 def test_a_counter_checked_scenario_is_judged_after_the_second_counts_read(
@@ -236,10 +273,10 @@ def test_a_bug_in_the_background_thread_reaches_every_item_not_judged_yet(
     conftest.write_text(
         conftest.read_text() + "\nfrom pytest_tagsmoke.logstore import poll\n"
         "_tick = poll.ProbeSchedule.tick\n"
-        "def _broken(self, store, outstanding, found):\n"
+        "def _broken(self, store, outstanding, found, on_found=None):\n"
         "    if found:\n"
         "        raise RuntimeError('seeded bug')\n"
-        "    _tick(self, store, outstanding, found)\n"
+        "    _tick(self, store, outstanding, found, on_found)\n"
         "poll.ProbeSchedule.tick = _broken\n"
     )
     result = pytester.runpytest_subprocess(

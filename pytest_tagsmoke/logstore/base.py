@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
+
+    #: Told of records as a tick finds them, before the tick ends (see ``probe``).
+    OnFound = Callable[[Mapping[str, "LogRecord"]], None]
 
 
 class LogStoreError(Exception):
@@ -49,9 +52,13 @@ class IdLookup(Protocol):
     def fetch_many(self, correlation_ids: Sequence[str]) -> dict[str, LogRecord]:
         """The records found for ``correlation_ids`` (absent ids: not there yet)."""
 
-    def probe(self, correlation_ids: Sequence[str]) -> dict[str, LogRecord]:
+    def probe(
+        self, correlation_ids: Sequence[str], on_found: OnFound | None = None
+    ) -> dict[str, LogRecord]:
         """One poll tick's ask: like :meth:`fetch_many`, but it may skip ids that are
-        unlikely to be there yet (they are asked with :meth:`fetch_many` at the deadline)."""
+        unlikely to be there yet (they are asked with :meth:`fetch_many` at the deadline).
+        A store that asks in several rounds tells ``on_found`` each round's records as they
+        come (their items are judged while it asks on); all are returned as well."""
 
     def close(self) -> None:
         """Release connections and files."""

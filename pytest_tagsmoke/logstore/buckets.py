@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from pytest_tagsmoke.logstore.base import LogRecord, LogStore, TimeWindow
+    from pytest_tagsmoke.logstore.base import LogRecord, LogStore, OnFound, TimeWindow
 
 
 class RenamedBuckets:
@@ -33,8 +33,14 @@ class RenamedBuckets:
         found = self._store.fetch_many(correlation_ids)
         return {key: self._record(record) for key, record in found.items()}
 
-    def probe(self, correlation_ids: Sequence[str]) -> dict[str, LogRecord]:
-        found = self._store.probe(correlation_ids)
+    def probe(
+        self, correlation_ids: Sequence[str], on_found: OnFound | None = None
+    ) -> dict[str, LogRecord]:
+        def told(records: Mapping[str, LogRecord]) -> None:
+            if on_found is not None:
+                on_found({key: self._record(record) for key, record in records.items()})
+
+        found = self._store.probe(correlation_ids, told)
         return {key: self._record(record) for key, record in found.items()}
 
     def bucket_counts(self) -> dict[str, int] | None:

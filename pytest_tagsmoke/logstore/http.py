@@ -20,7 +20,7 @@ from pytest_tagsmoke.logstore.matching import IdMatcher
 from pytest_tagsmoke.safety.redaction import join_url, redact_url
 
 if TYPE_CHECKING:
-    from pytest_tagsmoke.logstore.base import TimeWindow
+    from pytest_tagsmoke.logstore.base import OnFound, TimeWindow
     from pytest_tagsmoke.logstore.mapping import FieldMapper
     from pytest_tagsmoke.logstore.settings import HttpSettings
 
@@ -243,21 +243,27 @@ class HttpLogStore:
             return self._run(self.batches(correlation_ids))
         return self._run([[correlation_id] for correlation_id in correlation_ids])
 
-    def _sweep(self, ids: Sequence[str]) -> dict[str, LogRecord]:
+    def _sweep(self, ids: Sequence[str], on_found: OnFound | None) -> dict[str, LogRecord]:
         """``ids`` one window of ``concurrency`` queries after another, while a window
         finds at least half of its ids (records show up about in the order they were
-        sent: a window that finds less holds where they stop)."""
+        sent: a window that finds less holds where they stop). ``on_found`` hears each
+        window's records as it ends: a sweep that follows records as they come may last
+        as long as the sending did."""
         found: dict[str, LogRecord] = {}
         width = self._concurrency
         for start in range(0, len(ids), width):
             window = ids[start : start + width]
             got = self._run([[i] for i in window])
             found.update(got)
+            if got and on_found is not None:
+                on_found(got)
             if 2 * len(got) < len(window):
                 break
         return found
 
-    def probe(self, correlation_ids: Sequence[str]) -> dict[str, LogRecord]:
+    def probe(
+        self, correlation_ids: Sequence[str], on_found: OnFound | None = None
+    ) -> dict[str, LogRecord]:
         """One sweep. A batched store is asked for every id. A store asked one id per
         query is swept from the oldest id (records show up about in the order they were
         sent), window by window while windows find records; a sweep that finds nothing
@@ -267,13 +273,13 @@ class HttpLogStore:
         (``wait_for_records``)."""
         if self._batched:
             return self.fetch_many(correlation_ids)
-        found = self._sweep(correlation_ids)
+        found = self._sweep(correlation_ids, on_found)
         # The sweep always asked the first window: the rotating one looks elsewhere.
         rest = list(correlation_ids[self._concurrency :])
         if rest and not found:
             start = self._cursor % len(rest)
             self._cursor = start + self._concurrency
-            found.update(self._sweep(rest[start:] + rest[:start]))
+            found.update(self._sweep(rest[start:] + rest[:start], on_found))
         return found
 
     def bucket_counts(self) -> dict[str, int] | None:

@@ -24,7 +24,7 @@ from pytest_tagsmoke.logstore.matching import IdMatcher
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from pytest_tagsmoke.logstore.base import TimeWindow
+    from pytest_tagsmoke.logstore.base import OnFound, TimeWindow
     from pytest_tagsmoke.logstore.mapping import FieldMapper
     from pytest_tagsmoke.logstore.settings import JsonlSettings
 
@@ -97,8 +97,11 @@ class JsonlLogStore:
         self._poll()
         return {i: self._records[i] for i in correlation_ids if i in self._records}
 
-    def probe(self, correlation_ids: Sequence[str]) -> dict[str, LogRecord]:
-        """A tick asks for every id: one read answers them all."""
+    def probe(
+        self, correlation_ids: Sequence[str], on_found: OnFound | None = None
+    ) -> dict[str, LogRecord]:
+        """A tick asks for every id: one read answers them all (returned; ``on_found``
+        has nothing to hear before)."""
         return self.fetch_many(correlation_ids)
 
     def bucket_counts(self) -> dict[str, int] | None:

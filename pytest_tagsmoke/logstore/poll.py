@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
     from pytest_tagsmoke.files.profile import PollConfig
+    from pytest_tagsmoke.logstore.base import OnFound
 
 
 @dataclass(frozen=True)
@@ -72,10 +73,15 @@ class ProbeSchedule:
         self.overtaken: set[str] = set()
 
     def tick(
-        self, store: LogStore, outstanding: Sequence[str], found: dict[str, LogRecord]
+        self,
+        store: LogStore,
+        outstanding: Sequence[str],
+        found: dict[str, LogRecord],
+        on_found: OnFound | None = None,
     ) -> None:
         """One tick's asks for ``outstanding`` (oldest first); what they find is added to
-        ``found`` as each answers, so a store error in the sweep loses nothing."""
+        ``found`` as each answers, so a store error in the sweep loses nothing, and told
+        to ``on_found`` as it comes (a sweep may take a while)."""
         if not outstanding:
             return
         if time.monotonic() < self.sweep_due:
@@ -84,9 +90,12 @@ class ProbeSchedule:
             if not first:
                 return
             found.update(first)
-            self._sweep(store, [i for i in outstanding if i != target], found, after_find=True)
+            if on_found is not None:
+                on_found(first)
+            rest = [i for i in outstanding if i != target]
+            self._sweep(store, rest, found, on_found, after_find=True)
         else:
-            self._sweep(store, outstanding, found, after_find=False)
+            self._sweep(store, outstanding, found, on_found, after_find=False)
 
     def probe_target(self, outstanding: Sequence[str]) -> str:
         """The id the one-id probe asks for: the oldest outstanding one that no younger
@@ -100,10 +109,11 @@ class ProbeSchedule:
         store: LogStore,
         ids: Sequence[str],
         found: dict[str, LogRecord],
+        on_found: OnFound | None,
         *,
         after_find: bool,
     ) -> None:
-        got = store.probe(ids) if ids else {}
+        got = store.probe(ids, on_found) if ids else {}
         found.update(got)
         if got:
             youngest = max(position for position, i in enumerate(ids) if i in got)
@@ -155,15 +165,21 @@ def wait_for_records(
     expected = len(outstanding)
     started = time.monotonic()
     schedule = schedule or ProbeSchedule(poll)
+    told: set[str] = set()
+
+    def tell(records: Mapping[str, LogRecord]) -> None:
+        """``on_found``, each id once: as a sweep finds it, or after its tick."""
+        new = {i: record for i, record in records.items() if i not in told}
+        told.update(new)
+        if new and on_found is not None:
+            on_found(new)
 
     def tick() -> int:
         try:
-            schedule.tick(store, outstanding, found)  # a LogStoreError: tenacity counts it
+            schedule.tick(store, outstanding, found, tell)  # a LogStoreError: tenacity counts it
         finally:
-            new = {i: found[i] for i in outstanding if i in found}
+            tell({i: found[i] for i in outstanding if i in found})
             outstanding[:] = [i for i in outstanding if i not in found]
-            if new and on_found is not None:
-                on_found(new)
         if on_progress is not None:
             waited = time.monotonic() - started
             on_progress(PollProgress(expected, len(found), waited, max(0.0, poll.timeout - waited)))

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
-    from pytest_tagsmoke.logstore.base import TimeWindow
+    from pytest_tagsmoke.logstore.base import OnFound, TimeWindow
     from pytest_tagsmoke.logstore.mapping import FieldMapper
     from pytest_tagsmoke.logstore.settings import SqlSettings
     from pytest_tagsmoke.logstore.sql_connect import SqlConnection
@@ -79,8 +79,11 @@ class SqlLogStore:
             self._matcher.match(self._rows(query, names), found=found)
         return found
 
-    def probe(self, correlation_ids: Sequence[str]) -> dict[str, LogRecord]:
-        """A tick asks for every id: one read answers them all."""
+    def probe(
+        self, correlation_ids: Sequence[str], on_found: OnFound | None = None
+    ) -> dict[str, LogRecord]:
+        """A tick asks for every id: one read answers them all (returned; ``on_found``
+        has nothing to hear before)."""
         return self.fetch_many(correlation_ids)
 
     def bucket_counts(self) -> dict[str, int] | None:

@@ -70,7 +70,8 @@ class BatchFinding:
             seen += len(new)
             outstanding += [d.lookup_id for d in new if d.lookup_id and d.awaits_record]
             try:
-                schedule.tick(self._store(), outstanding, found)
+                # Finality hears each record as the sweep finds it (once: it pops).
+                schedule.tick(self._store(), outstanding, found, self.finality.found)
             except LogStoreError:
                 errors += 1
             finally:
