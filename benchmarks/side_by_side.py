@@ -8,6 +8,11 @@ Each scenario sends one tagged chat request and then waits for its log record. G
 - ``reference``: the bundled reference gateway's batched path (``?ids=a,b,c``) with the
   same lag, through the repository's own ``tagsmoke.yaml`` (pytest-tagsmoke only).
 
+Two baselines without a gateway: ``pytest-bare`` (one trivial test: what any pytest run
+costs) and ``pytest-floor`` (N trivial items, the first sleeping one lag: what pytest alone
+costs a plugin that makes one item per scenario and cannot pass one before its record shows;
+no plugin of that kind can finish sooner on the same machine).
+
 Figures per cell: whole-process wall time (median of ``--runs``, the runners in alternating
 order), the runner process's CPU time (user + system, median: steadier than wall time on a
 shared machine; the gateway runs in this process and is not counted), peak memory of the
