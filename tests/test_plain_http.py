@@ -124,18 +124,6 @@ def serve() -> Iterator[Callable[[Callable[..., None]], RawServer]]:
         server.close()
 
 
-@pytest.fixture
-def client() -> Iterator[httpx.Client]:
-    """Made as the run makes it (``Runtime``), with a short read timeout."""
-    fallback = httpx.HTTPTransport()
-    with httpx.Client(
-        timeout=httpx.Timeout(0.5, connect=2.0),
-        transport=fallback,
-        mounts={"http://": PlainHttpTransport(fallback=fallback)},
-    ) as made:
-        yield made
-
-
 def _post(url: str) -> PreparedRequest:
     headers = {"authorization": f"Bearer {SECRET}", "x-correlation-id": "cid-1"}
     return PreparedRequest("POST", f"{url}/v1/chat?key={SECRET}", headers, {"a": 1}, "cid-1", {})
