@@ -23,8 +23,7 @@ from pytest_tagsmoke.files.profile import load_profile
 from pytest_tagsmoke.sending import fast_lane
 from pytest_tagsmoke.sending.batch import Runtime
 from pytest_tagsmoke.sending.request import PreparedRequest, send
-from tests.helpers import REPO
-from tests.test_plain_http import RawServer
+from tests.helpers import REPO, RawServer
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
