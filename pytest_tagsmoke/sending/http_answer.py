@@ -116,11 +116,12 @@ class Answer:
         self.reason = reason.strip()
         self.version = _version(version)
         self.headers = headers
-        encoding = _first(headers, b"transfer-encoding")
+        first = _firsts(headers)
+        encoding = first.get(b"transfer-encoding")
         self.chunked = encoding is not None and encoding.lower() == b"chunked"
-        self.will_close = _will_close(headers, self.version)
+        self.will_close = _will_close(first, self.version)
         self.length: int | None = None
-        length = _first(headers, b"content-length")
+        length = first.get(b"content-length")
         if length is not None and not self.chunked:
             try:
                 self.length = int(length)
@@ -224,20 +225,24 @@ def _head(connection: Connection) -> list[tuple[bytes, bytes]]:
         headers.append((name, value.lstrip(b" \t")))
 
 
-def _first(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes | None:
-    return next((value for key, value in headers if key.lower() == name), None)
+def _firsts(headers: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
+    """Each header's first value by lowercased name (http.client reads the first one)."""
+    first: dict[bytes, bytes] = {}
+    for name, value in headers:
+        first.setdefault(name.lower(), value)
+    return first
 
 
-def _will_close(headers: list[tuple[bytes, bytes]], version: int) -> bool:
+def _will_close(first: dict[bytes, bytes], version: int) -> bool:
     """http.client's ``_check_close``."""
-    connection = _first(headers, b"connection")
+    connection = first.get(b"connection")
     if version == 11:
         return connection is not None and b"close" in connection.lower()
-    if _first(headers, b"keep-alive"):
+    if first.get(b"keep-alive"):
         return False
     if connection is not None and b"keep-alive" in connection.lower():
         return False
-    proxy = _first(headers, b"proxy-connection")
+    proxy = first.get(b"proxy-connection")
     return not (proxy is not None and b"keep-alive" in proxy.lower())
 
 
