@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
+from pytest_tagsmoke.files.profile import load_profile
+from pytest_tagsmoke.sending.batch import Runtime
 from pytest_tagsmoke.sending.http_answer import Answer, Connection
-from tests.helpers import RawServer
+from tests.helpers import REPO, RawServer
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -201,3 +203,25 @@ def test_one_buffer_per_connection_not_a_file_per_answer(
     finally:
         server.close()
     assert (server.connections, made) == (1, [])
+
+
+def test_a_store_answer_closed_unread_keeps_its_connection_when_its_rest_came_with_it() -> None:
+    """The store closes a 404 unread; its short body came with the head, so the connection
+    stays in step and is reused (before: a new connection for every 404)."""
+
+    def not_yet(sock: socket.socket, reader: BufferedReader, server: RawServer) -> None:
+        while (line := reader.readline()) != b"":
+            if line == b"\r\n":
+                server.note("answered")
+                body = b'{"error": "not yet"}'
+                sock.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 20\r\n\r\n" + body)
+
+    server = RawServer(not_yet)
+    runtime = Runtime(load_profile(REPO / "tagsmoke.yaml", {"TAGSMOKE_ENDPOINT": server.url}))
+    try:
+        for _ in range(4):
+            assert runtime.store.fetch_many(["cid-1"]) == {}
+    finally:
+        runtime.close()
+        server.close()
+    assert (len(server.requests), server.connections) == (4, 1)

@@ -88,6 +88,13 @@ class Connection:
             return self._take(min(size, len(self._buffer)))
         return self.sock.recv(size) if size > 0 else b""
 
+    def drop_buffered(self, size: int) -> bool:
+        """Drop the next ``size`` bytes if they are buffered already; whether they were."""
+        if size > len(self._buffer):
+            return False
+        del self._buffer[:size]
+        return True
+
     def read_exactly(self, size: int) -> bytes:
         data = b""
         while len(data) < size and (part := self.read1(size - len(data))):
@@ -156,6 +163,13 @@ class Answer:
         elif not data:  # delimited by the connection's close: this is its end
             self.ended = True
         return data
+
+    def finish_buffered(self) -> None:
+        """End a body whose unread rest (``Content-Length`` bytes) came with the head
+        already: dropped without a read, so the connection stays in step (a store's 404
+        answer, closed unread, does not cost a new connection)."""
+        if not self.ended and not self.chunked and self.length is not None:
+            self.ended = self._connection.drop_buffered(self.length)
 
     def _read1_chunked(self, size: int) -> bytes:
         connection = self._connection

@@ -19,7 +19,8 @@ What it keeps from httpcore (the run's error classification depends on it):
   second request;
 - a failed write is not raised at once: the server may have answered (an early error
   answer) and that answer is read; no answer is a ``RemoteProtocolError``/``ReadError``;
-- an answer not read to its end closes its socket (it cannot be reused in step).
+- an answer not read to its end closes its socket (it cannot be reused in step), unless its
+  rest came with what was read already (a store's short 404, closed unread): dropped.
 
 One difference remains: an answer with more than 100 header lines or a line over 64 KiB is
 refused, as http.client refuses it (``RemoteProtocolError``, after the request was written:
@@ -208,6 +209,7 @@ class _Body(httpx.SyncByteStream):
         if connection is None:
             return
         answer = self._answer
+        answer.finish_buffered()
         reusable = answer.ended and not answer.will_close
         self._transport._release(self._key, connection, reusable)
 
