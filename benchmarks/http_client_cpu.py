@@ -8,10 +8,14 @@ Clients:
 
 - ``httpx``: ``httpx.Client`` with its default transport (httpcore);
 - ``httpx+plain``: ``httpx.Client`` with :class:`PlainHttpTransport` (http.client) mounted;
+- ``lane+plain``: the same client through the fast lane (``sending/fast_lane.py``), as the
+  run's ``send`` and the HTTP log store call it;
 - ``http.client``: raw ``http.client.HTTPConnection``, the floor.
 
-The difference between the first two is httpcore's share; between the last two, httpx.Client's
-own (request/response models, headers, URL). Medians of ``--runs``; the load is printed.
+The difference between the first two is httpcore's share; between the second and the third,
+what the fast lane saves of httpx.Client's layers; between ``httpx+plain`` and
+``http.client``, httpx.Client's own (request/response models, headers, URL). Medians of
+``--runs``; the load is printed.
 
     python benchmarks/http_client_cpu.py --requests 3000 --runs 3
     python benchmarks/http_client_cpu.py --requests 3000 --runs 3 --threads 16   # as a run sends
@@ -35,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
 
+from pytest_tagsmoke.sending import fast_lane
 from pytest_tagsmoke.sending.plain_http import PlainHttpTransport
 
 if TYPE_CHECKING:
@@ -75,14 +80,19 @@ PAYLOAD = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "metad
 HEADERS = {"authorization": "Bearer sk-test", "x-tag-owner": "team-a", "x-correlation-id": "c1"}
 
 
-def _httpx(port: int, count: int, threads: int, transport: httpx.BaseTransport | None) -> float:
+def _httpx(
+    port: int, count: int, threads: int, transport: httpx.BaseTransport | None, lane: bool = False
+) -> float:
     mounts = {"http://": transport} if transport is not None else None
     with httpx.Client(timeout=httpx.Timeout(10.0, connect=5.0), mounts=mounts) as client:
         url = f"http://127.0.0.1:{port}/v1/chat/completions"
 
         def work(requests: int) -> None:
             for _ in range(requests):
-                client.post(url, json=PAYLOAD, headers=HEADERS).json()
+                if lane:
+                    fast_lane.request(client, "POST", url, headers=HEADERS, json=PAYLOAD).json()
+                else:
+                    client.post(url, json=PAYLOAD, headers=HEADERS).json()
 
         return _threaded(work, count, threads)
 
@@ -143,6 +153,9 @@ def main() -> None:
         clients: dict[str, Callable[[], float]] = {
             "httpx": lambda: _httpx(port, args.requests, args.threads, None),
             "httpx+plain": lambda: _httpx(port, args.requests, args.threads, PlainHttpTransport()),
+            "lane+plain": lambda: _httpx(
+                port, args.requests, args.threads, PlainHttpTransport(), lane=True
+            ),
             "http.client": lambda: _raw(port, args.requests, args.threads),
         }
         spent: dict[str, list[float]] = {name: [] for name in clients}

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+from typing import TYPE_CHECKING
 
+import httpx
 import pytest
 
 from tests.helpers import REPO
@@ -25,6 +27,10 @@ with contextlib.suppress(ImportError):  # a dev dependency; pytest loads this fi
 import httpcore  # noqa: F401
 
 import pytest_tagsmoke.pytest_front.session  # noqa: F401
+from pytest_tagsmoke.sending.plain_http import PlainHttpTransport
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 @pytest.fixture(autouse=True)
@@ -40,3 +46,16 @@ def demo(pytester: pytest.Pytester) -> pytest.Pytester:
     (pytester.path / "scenarios").mkdir()
     shutil.copy(REPO / "scenarios" / "chat.yaml", pytester.path / "scenarios" / "chat.yaml")
     return pytester
+
+
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    """An httpx client made as the run makes it (``Runtime``: PlainHttpTransport mounted for
+    ``http://``, httpx's transport behind it), with a short read timeout."""
+    fallback = httpx.HTTPTransport()
+    with httpx.Client(
+        timeout=httpx.Timeout(0.5, connect=2.0),
+        transport=fallback,
+        mounts={"http://": PlainHttpTransport(fallback=fallback)},
+    ) as made:
+        yield made

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -19,7 +20,8 @@ from pytest_tagsmoke.policy.tag_policy import Classification, expected_classific
 from pytest_tagsmoke.sending.request import PreparedRequest
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Callable, Iterator, Mapping
+    from io import BufferedReader
 
     import pytest
 
@@ -224,3 +226,39 @@ def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+class RawServer:
+    """A TCP server on 127.0.0.1 running ``handler`` for each connection, in a thread each;
+    it notes the request lines it read and the connections it accepted."""
+
+    def __init__(self, handler: Callable[[socket.socket, BufferedReader, RawServer], None]):
+        self.handler = handler
+        self.requests: list[str] = []
+        self.connections = 0
+        self.closed_by_client = 0
+        self.lock = threading.Lock()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                sock, _ = self.listener.accept()
+            except OSError:
+                return
+            with self.lock:
+                self.connections += 1
+            threading.Thread(target=self._serve, args=(sock,), daemon=True).start()
+
+    def _serve(self, sock: socket.socket) -> None:
+        with sock, sock.makefile("rb") as reader, contextlib.suppress(OSError):
+            self.handler(sock, reader, self)
+
+    def note(self, request_line: str) -> None:
+        with self.lock:
+            self.requests.append(request_line)
+
+    def close(self) -> None:
+        self.listener.close()

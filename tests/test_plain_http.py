@@ -6,7 +6,6 @@ Servers here are raw TCP on 127.0.0.1 so that each test can answer exactly what 
 
 from __future__ import annotations
 
-import contextlib
 import socket
 import threading
 import time
@@ -22,7 +21,7 @@ from pytest_tagsmoke.sending.batch import Runtime
 from pytest_tagsmoke.sending.deferred_transport import DeferredTransport
 from pytest_tagsmoke.sending.plain_http import PlainHttpTransport
 from pytest_tagsmoke.sending.request import PreparedRequest, SendError, send
-from tests.helpers import REPO
+from tests.helpers import REPO, RawServer
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -62,42 +61,6 @@ def answer(
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
-class RawServer:
-    """A TCP server on 127.0.0.1 running ``handler`` for each connection, in a thread each;
-    it notes the request lines it read and the connections it accepted."""
-
-    def __init__(self, handler: Callable[[socket.socket, BufferedReader, RawServer], None]):
-        self.handler = handler
-        self.requests: list[str] = []
-        self.connections = 0
-        self.closed_by_client = 0
-        self.lock = threading.Lock()
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                sock, _ = self.listener.accept()
-            except OSError:
-                return
-            with self.lock:
-                self.connections += 1
-            threading.Thread(target=self._serve, args=(sock,), daemon=True).start()
-
-    def _serve(self, sock: socket.socket) -> None:
-        with sock, sock.makefile("rb") as reader, contextlib.suppress(OSError):
-            self.handler(sock, reader, self)
-
-    def note(self, request_line: str) -> None:
-        with self.lock:
-            self.requests.append(request_line)
-
-    def close(self) -> None:
-        self.listener.close()
-
-
 def keep_alive(answers: Callable[[str], bytes]) -> Callable[..., None]:
     """A handler answering every request on the connection with ``answers(request line)``."""
 
@@ -122,18 +85,6 @@ def serve() -> Iterator[Callable[[Callable[..., None]], RawServer]]:
     yield start
     for server in servers:
         server.close()
-
-
-@pytest.fixture
-def client() -> Iterator[httpx.Client]:
-    """Made as the run makes it (``Runtime``), with a short read timeout."""
-    fallback = httpx.HTTPTransport()
-    with httpx.Client(
-        timeout=httpx.Timeout(0.5, connect=2.0),
-        transport=fallback,
-        mounts={"http://": PlainHttpTransport(fallback=fallback)},
-    ) as made:
-        yield made
 
 
 def _post(url: str) -> PreparedRequest:

@@ -18,6 +18,7 @@ from pytest_tagsmoke.logstore.base import LogRecord, LogStoreError
 from pytest_tagsmoke.logstore.bounded import AnswerTooLarge, loads, too_large
 from pytest_tagsmoke.logstore.matching import IdMatcher
 from pytest_tagsmoke.safety.redaction import join_url, redact_url
+from pytest_tagsmoke.sending import fast_lane
 
 if TYPE_CHECKING:
     from pytest_tagsmoke.logstore.base import OnFound, TimeWindow
@@ -109,17 +110,19 @@ class HttpLogStore:
         method: str = "GET",
     ) -> Any:
         shown = redact_url(url)
-        request = self._client.build_request(
-            method,
-            url,
-            params=query or None,
-            json=body if method == "POST" else None,
-            headers=self._headers,
-        )
         limit = self._config.max_answer_bytes
         try:
-            response = self._client.send(
-                request, auth=self._auth or httpx.USE_CLIENT_DEFAULT, stream=True
+            # build_request + send(stream=True), past httpx.Client's layers when they add
+            # nothing (sending/fast_lane.py).
+            response = fast_lane.request(
+                self._client,
+                method,
+                url,
+                params=query or None,
+                json=body if method == "POST" else None,
+                headers=self._headers,
+                auth=self._auth,
+                stream=True,
             )
             try:
                 if response.status_code == 404:

@@ -29,6 +29,7 @@ import httpx
 
 from pytest_tagsmoke.files.profile import Attach, Profile, default_attach
 from pytest_tagsmoke.safety.redaction import join_url, redact_headers, redact_url
+from pytest_tagsmoke.sending import fast_lane
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -215,9 +216,7 @@ def send(
     """
     started = time.monotonic()
     try:
-        response = client.request(
-            request.method, request.url, headers=request.headers, json=request.json
-        )
+        response = _attempt(client, request)
     except httpx.TransportError as exc:
         if not isinstance(exc, NOT_SENT_ERRORS):
             raise SendError(_no_answer(exc, 0), 0) from None
@@ -225,6 +224,13 @@ def send(
     if response.status_code in retry_statuses:
         return _retried(client, request, response, started, budget, retry_statuses)
     return _sent(request, response, 0)
+
+
+def _attempt(client: httpx.Client, request: PreparedRequest) -> httpx.Response:
+    """One attempt: ``client.request(...)``, through the fast lane when it fits."""
+    return fast_lane.request(
+        client, request.method, request.url, headers=request.headers, json=request.json
+    )
 
 
 def _retried(
@@ -247,9 +253,7 @@ def _retried(
         nonlocal attempts
         attempts += 1
         if attempts > 1:
-            return client.request(
-                request.method, request.url, headers=request.headers, json=request.json
-            )
+            return _attempt(client, request)
         if isinstance(first, Exception):
             raise first
         return first
