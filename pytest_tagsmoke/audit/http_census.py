@@ -59,7 +59,9 @@ class HttpCensus:
     def _get(self, query: dict[str, str]) -> Any:
         shown = redact_url(self._url)  # no password, no query value
         try:
-            response = self._client.get(self._url, params=query)
+            # The query added to the URL's own (httpx 0.28's ``params`` would replace it,
+            # even when empty: ``url: .../api?token=...&since={since}`` lost both).
+            response = self._client.get(httpx.URL(self._url).copy_merge_params(query))
         except httpx.TransportError as exc:
             raise AuditStoreError(
                 f"log API at {shown} is unreachable: {type(exc).__name__}"

@@ -110,6 +110,10 @@ class HttpLogStore:
         method: str = "GET",
     ) -> Any:
         shown = redact_url(url)
+        if query:
+            # Added to the URL's own query (httpx 0.28's ``params`` would replace it:
+            # ``record_url: .../logs?api-version=...`` lost its api-version).
+            url, query = str(httpx.URL(url).copy_merge_params(query)), None
         limit = self._config.max_answer_bytes
         try:
             # build_request + send(stream=True), past httpx.Client's layers when they add
