@@ -5,6 +5,7 @@ pytest_tagsmoke/safety/pricing_guard.py fails a test (tools/mutation_score.py, d
 
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -277,7 +278,7 @@ def test_a_file_scanned_in_blocks_gives_what_the_whole_text_gives(
     for i, amount in enumerate(AMOUNTS):
         lines += [f'{{"n": {i}, "note": "{amount}"}}', "clean: line", amount]
     lines += ["cost:", "  5", "price =", "", "| cost |", " 7 |", "retry_count: 2", "spend:"]
-    text = "\n".join(lines) + "\n  12\n"
+    text = "\n" + "\n".join(lines) + "\n  12\n"  # opens with a line end: lines count from 1
     path = tmp_path / "records.jsonl"
     path.write_text(text, encoding="utf-8")
     whole = scan_text(path, text)
@@ -316,3 +317,35 @@ def test_a_markdown_table_is_cut_between_rows_and_a_value_below_its_key_is_not()
     assert _last_safe_cut("a: 1\ncost:\n  €5\n") == len("a: 1\ncost:\n  €5\n")
     assert _last_safe_cut('a: 1\ncost =\n"5"') == len("a: 1\n")
     assert _last_safe_cut("a: 1\ncost:\n  none\n") == len("a: 1\ncost:\n  none\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "cut"),
+    [
+        ("a: \n5", 0),  # blanks after the separator: still a separator
+        (":\n5", 0),  # a separator as the text's first character
+        ("\n5 x:", 1),  # a line end at the start: the empty line closes no separator
+        ("a:X\n5", 4),  # a letter after the separator: no key's value below
+        ("aX\n5", 3),
+        ("a:\nX", 3),  # the next line opens with a letter
+        ("a:\n x", 3),  # ... after a blank
+        ("a:\n 5", 0),  # ... or with a number after a blank
+    ],
+)
+def test_where_a_text_may_be_cut(text: str, cut: int) -> None:
+    assert _last_safe_cut(text) == cut
+
+
+def test_a_large_file_is_scanned_in_bounded_memory(tmp_path: Path) -> None:
+    # Every line a key closing with its separator, 7 characters, read 100 lines at a
+    # time: each block ends at a line end whose next line is not read yet, so each cut
+    # looks one line further back. 700 KB in all.
+    path = tmp_path / "keys.yaml"
+    path.write_text("".join(f"k{i % 10_000:04d}:\n" for i in range(100_000)))
+    tracemalloc.start()
+    try:
+        assert scan([path], block=7 * 100) == []
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 200_000, peak  # the whole text alone would be 700 KB (~55 KB seen)
