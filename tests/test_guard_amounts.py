@@ -330,6 +330,8 @@ def test_a_markdown_table_is_cut_between_rows_and_a_value_below_its_key_is_not()
         ("a:\nX", 3),  # the next line opens with a letter
         ("a:\n x", 3),  # ... after a blank
         ("a:\n 5", 0),  # ... or with a number after a blank
+        ("x\ny", 2),  # a line end at index 1
+        ("\na:\n5", 1),  # back to the line end at index 0
     ],
 )
 def test_where_a_text_may_be_cut(text: str, cut: int) -> None:
