@@ -113,7 +113,7 @@ class HttpLogStore:
         if query:
             # Added to the URL's own query (httpx 0.28's ``params`` would replace it:
             # ``record_url: .../logs?api-version=...`` lost its api-version).
-            url, query = str(httpx.URL(url).copy_merge_params(query)), None
+            url = str(httpx.URL(url).copy_merge_params(query))
         limit = self._config.max_answer_bytes
         try:
             # build_request + send(stream=True), past httpx.Client's layers when they add
@@ -122,7 +122,6 @@ class HttpLogStore:
                 self._client,
                 method,
                 url,
-                params=query or None,
                 json=body if method == "POST" else None,
                 headers=self._headers,
                 auth=self._auth,

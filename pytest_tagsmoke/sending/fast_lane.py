@@ -13,10 +13,10 @@ through the normal path).
 
 What stays identical (tests/test_fast_lane.py checks it on real sockets): the bytes on the
 wire (header order and casing: ``Host``, the client's defaults, the caller's, then
-``Content-Length``/``Content-Type``; the JSON body as httpx 0.28 encodes it), the query
-(``params`` replace the URL's own query, as httpx 0.28 does), the timeout, the exceptions
-(raised by the same transport, the request attached), the answer (decoded by httpx,
-``elapsed``, ``request``, ``next_request``, ``default_encoding``) and httpx's INFO log line.
+``Content-Length``/``Content-Type``; the JSON body as httpx 0.28 encodes it), the URL and
+its query, the timeout, the exceptions (raised by the same transport, the request
+attached), the answer (decoded by httpx, ``elapsed``, ``request``, ``next_request``,
+``default_encoding``) and httpx's INFO log line.
 Anything else (another httpx version, https, a changed client, an auth other than
 ``httpx.BasicAuth``) takes the normal ``build_request`` + ``send`` path.
 
@@ -107,16 +107,15 @@ def request(
     url: str,
     *,
     headers: Mapping[str, str],
-    params: Mapping[str, Any] | None = None,
     json: Any = None,
     auth: httpx.Auth | None = None,
     stream: bool = False,
 ) -> httpx.Response:
     """``client.send(client.build_request(...), auth=auth, stream=stream)``, the same answer
     and the same exceptions, cheaper in the common case (see the module's docstring)."""
-    built = _built(client, method, url, headers, params, json, auth) if SUPPORTED else None
+    built = _built(client, method, url, headers, json, auth) if SUPPORTED else None
     if built is None:
-        normal = client.build_request(method, url, params=params, json=json, headers=headers)
+        normal = client.build_request(method, url, json=json, headers=headers)
         chosen = httpx.USE_CLIENT_DEFAULT if auth is None else auth
         return client.send(normal, auth=chosen, stream=stream)
     return _sent(client, built, stream)
@@ -127,7 +126,6 @@ def _built(
     method: str,
     url: str,
     headers: Mapping[str, str],
-    params: Mapping[str, Any] | None,
     body: Any,
     auth: httpx.Auth | None,
 ) -> httpx.Request | None:
@@ -146,8 +144,6 @@ def _built(
         if type(name) is not str or type(value) is not str:
             return None  # httpx's own checks word what is wrong
         given.append((name.encode("ascii"), value.encode("ascii")))
-    if params is not None:
-        target = httpx.URL(target, params=params)  # as Request does: the query replaced
     method = method.upper()
     # httpx.Headers.update: a default named again by the caller (in any case) goes, and the
     # caller's come after the defaults that stay.
